@@ -1,0 +1,75 @@
+/* The serial backend: the plain loop on the calling thread, the reference every backend matches. */
+#include "internal.h"
+
+#define REAL float
+#define SUFFIX f32
+#include "serial_kernels.h"
+#undef REAL
+#undef SUFFIX
+
+#define REAL double
+#define SUFFIX f64
+#include "serial_kernels.h"
+#undef REAL
+#undef SUFFIX
+
+static linrec_status serial_open(const linrec__open_args *args, void **state)
+{
+    *state = NULL;
+    if (args->device != 0)
+        return linrec__fail(LINREC_ERR_BACKEND_UNAVAILABLE,
+                            "backend serial has one device, serial:0; serial:%zu does not exist",
+                            args->device);
+    return LINREC_OK;
+}
+
+static void serial_close(void *state)
+{
+    (void)state;
+}
+
+static const char *serial_device(const void *state)
+{
+    (void)state;
+    return "host CPU, one thread";
+}
+
+static linrec_status serial_scan(void *state, const linrec__scan_args *args)
+{
+    (void)state;
+    const linrec__shape *s = args->shape;
+    if (s->problem.dtype == LINREC_F32)
+        serial_forward_f32(&s->geometry, s->reverse, args->a, args->x, args->h0, args->h);
+    else
+        serial_forward_f64(&s->geometry, s->reverse, args->a, args->x, args->h0, args->h);
+    return LINREC_OK;
+}
+
+static linrec_status serial_scan_backward(void *state, const linrec__backward_args *args)
+{
+    (void)state;
+    const linrec__shape *s = args->shape;
+    if (s->problem.dtype == LINREC_F32)
+        serial_backward_f32(&s->geometry, s->reverse, args->a, args->h0, args->h, args->dh,
+                            args->dx, args->da, args->dh0);
+    else
+        serial_backward_f64(&s->geometry, s->reverse, args->a, args->h0, args->h, args->dh,
+                            args->dx, args->da, args->dh0);
+    return LINREC_OK;
+}
+
+static const linrec__backend serial_backend = {
+    .abi_version = LINREC__ABI_VERSION,
+    .name = "serial",
+    .flags = LINREC__BACKEND_HOST_MEMORY,
+    .open = serial_open,
+    .close = serial_close,
+    .device = serial_device,
+    .scan = serial_scan,
+    .scan_backward = serial_scan_backward,
+};
+
+const linrec__backend *linrec__serial_backend(void)
+{
+    return &serial_backend;
+}

@@ -1,0 +1,296 @@
+/* linrec bench: median scan times on chosen backends and shapes, beside memcpy and serial. */
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+enum { MAX_SHAPES = 16, MAX_BACKENDS = 8, DEFAULT_RUNS = 5 };
+
+/* The reference shapes: 2^26 elements each, one sequence, many channels, time innermost. */
+static const char *const default_shapes = "1x67108864x1:tbc,1x16384x4096:tbc,8x131072x64:bct";
+
+typedef struct bench_options {
+    const char *backends[MAX_BACKENDS]; /* NULL entry: LINREC_BACKEND or auto */
+    size_t backend_count;
+    bench_shape shapes[MAX_SHAPES];
+    size_t shape_count;
+    linrec_dtype dtype;
+    int backward, reverse, json, runs, baseline;
+} bench_options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: linrec bench [options]\n"
+            "  --backend NAME[,NAME...]  backends to time (default: LINREC_BACKEND, else auto)\n"
+            "  --shape BxTxC:LAYOUT[,...] shapes; LAYOUT is tbc, btc or bct\n"
+            "                            (default %s)\n"
+            "  --dtype f32|f64           element type (default f32)\n"
+            "  --backward                time the backward pass (with da) instead of forward\n"
+            "  --reverse                 run with LINREC_REVERSE\n"
+            "  --runs N                  timed runs after one warm-up; the median is reported "
+            "(default %d)\n"
+            "  --no-serial               skip the serial baseline\n"
+            "  --json                    machine-readable output\n",
+            default_shapes, DEFAULT_RUNS);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *values, int count)
+{
+    qsort(values, (size_t)count, sizeof *values, compare_doubles);
+    return count % 2 ? values[count / 2] : 0.5 * (values[count / 2 - 1] + values[count / 2]);
+}
+
+static int parse_layout(const char *text, linrec_layout *layout)
+{
+    static const linrec_layout all[] = {LINREC_LAYOUT_TBC, LINREC_LAYOUT_BTC, LINREC_LAYOUT_BCT};
+    for (size_t i = 0; i < 3; i++)
+        if (strcasecmp(text, bench_layout_name(all[i])) == 0) {
+            *layout = all[i];
+            return 1;
+        }
+    return 0;
+}
+
+static int parse_shapes(char *list, bench_options *o)
+{
+    o->shape_count = 0;
+    for (char *item = strtok(list, ","); item; item = strtok(NULL, ",")) {
+        bench_shape *s = &o->shapes[o->shape_count];
+        char layout[8] = "tbc";
+        int fields = sscanf(item, "%zux%zux%zu:%7s", &s->batch, &s->steps, &s->channels, layout);
+        if (o->shape_count == MAX_SHAPES || fields < 3 || !parse_layout(layout, &s->layout)) {
+            fprintf(stderr, "linrec bench: bad shape \"%s\" (want BxTxC:tbc|btc|bct, at most %d)\n",
+                    item, MAX_SHAPES);
+            return 0;
+        }
+        o->shape_count++;
+    }
+    return o->shape_count > 0;
+}
+
+static int parse_options(int argc, char **argv, bench_options *o, char *shapes, size_t size)
+{
+    *o = (bench_options){
+        .backend_count = 1, .dtype = LINREC_F32, .runs = DEFAULT_RUNS, .baseline = 1};
+    snprintf(shapes, size, "%s", default_shapes);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--backward") == 0)
+            o->backward = 1;
+        else if (strcmp(arg, "--reverse") == 0)
+            o->reverse = 1;
+        else if (strcmp(arg, "--json") == 0)
+            o->json = 1;
+        else if (strcmp(arg, "--no-serial") == 0)
+            o->baseline = 0;
+        else if (strcmp(arg, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (value && strcmp(arg, "--shape") == 0 && ++i)
+            snprintf(shapes, size, "%s", value);
+        else if (value && strcmp(arg, "--runs") == 0 && ++i)
+            o->runs = atoi(value);
+        else if (value && strcmp(arg, "--dtype") == 0 && ++i) {
+            if (strcmp(value, "f32") != 0 && strcmp(value, "f64") != 0)
+                return 0;
+            o->dtype = strcmp(value, "f64") == 0 ? LINREC_F64 : LINREC_F32;
+        } else if (value && strcmp(arg, "--backend") == 0 && ++i) {
+            o->backend_count = 0;
+            for (char *name = strtok(argv[i], ","); name && o->backend_count < MAX_BACKENDS;
+                 name = strtok(NULL, ","))
+                o->backends[o->backend_count++] = name;
+        } else {
+            fprintf(stderr, "linrec bench: unknown or incomplete option \"%s\"\n", arg);
+            return 0;
+        }
+    }
+    return o->runs > 0 && o->backend_count > 0;
+}
+
+/* The arrays of one shape on the host, filled once and written to every backend's buffers. */
+typedef struct host_data {
+    size_t elements, states, element_size, arrays;
+    void *array[5]; /* forward: a, x, h; backward: a, h, dh, dx, da */
+    void *copy_src, *copy_dst;
+    size_t copy_bytes;
+} host_data;
+
+static void fill(void *data, size_t count, linrec_dtype dtype, double lo, double hi, unsigned seed)
+{
+    unsigned state = seed;
+    for (size_t i = 0; i < count; i++) {
+        state = state * 1664525u + 1013904223u;
+        double value = lo + (hi - lo) * (double)(state >> 8) / 16777216.0;
+        if (dtype == LINREC_F64)
+            ((double *)data)[i] = value;
+        else
+            ((float *)data)[i] = (float)value;
+    }
+}
+
+static int host_data_init(host_data *d, const bench_options *o, const bench_shape *s)
+{
+    *d = (host_data){0};
+    d->element_size = o->dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+    d->elements = s->batch * s->steps * s->channels;
+    d->states = s->batch * s->channels;
+    d->arrays = o->backward ? 5 : 3;
+    size_t bytes = d->elements * d->element_size;
+    d->copy_bytes = d->arrays * bytes / 2; /* a memcpy of this moves as many bytes as the scan */
+    for (size_t i = 0; i < d->arrays; i++) {
+        if (!(d->array[i] = malloc(bytes ? bytes : 1)))
+            return 0;
+        fill(d->array[i], d->elements, o->dtype, i == 0 ? 0.5 : -1.0, 1.0, 17u + (unsigned)i);
+    }
+    d->copy_src = malloc(d->copy_bytes ? d->copy_bytes : 1);
+    d->copy_dst = malloc(d->copy_bytes ? d->copy_bytes : 1);
+    if (!d->copy_src || !d->copy_dst)
+        return 0;
+    memset(d->copy_src, 1, d->copy_bytes);
+    memset(d->copy_dst, 2, d->copy_bytes);
+    return 1;
+}
+
+static void host_data_free(host_data *d)
+{
+    for (size_t i = 0; i < d->arrays; i++)
+        free(d->array[i]);
+    free(d->copy_src);
+    free(d->copy_dst);
+}
+
+static double time_memcpy(const host_data *d, int runs)
+{
+    double samples[64];
+    runs = runs > 64 ? 64 : runs;
+    memcpy(d->copy_dst, d->copy_src, d->copy_bytes);
+    for (int r = 0; r < runs; r++) {
+        double start = now();
+        memcpy(d->copy_dst, d->copy_src, d->copy_bytes);
+        samples[r] = now() - start;
+    }
+    return median(samples, runs);
+}
+
+static void progress(const char *backend, const bench_shape *s, int run, int runs)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    fprintf(stderr, "\r\033[Kbench %s %zux%zux%zu:%s run %d/%d", backend, s->batch, s->steps,
+            s->channels, bench_layout_name(s->layout), run, runs);
+    fflush(stderr);
+}
+
+static void clear_progress(void)
+{
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+}
+
+/* Times one backend on one shape; fills r->seconds, or r->status and r->error on failure. */
+static void time_backend(const char *name, const bench_options *o, const bench_shape *s,
+                         const host_data *d, bench_result *r)
+{
+    linrec_context *ctx = NULL;
+    linrec_buffer *buffer[5] = {NULL};
+    linrec_problem p = {o->dtype, s->layout,   s->batch,
+                        s->steps, s->channels, o->reverse ? LINREC_REVERSE : 0u};
+    size_t bytes = d->elements * d->element_size;
+    double samples[256];
+    int runs = o->runs > 256 ? 256 : o->runs;
+    linrec_status status = linrec_context_create(name, &ctx);
+    for (size_t i = 0; status == LINREC_OK && i < d->arrays; i++)
+        if ((status = linrec_buffer_create(ctx, bytes ? bytes : 1, &buffer[i])) == LINREC_OK)
+            status = linrec_buffer_write(buffer[i], 0, d->array[i], bytes);
+    if (ctx) {
+        snprintf(r->backend, sizeof r->backend, "%s", linrec_context_backend(ctx));
+        snprintf(r->device, sizeof r->device, "%s", linrec_context_device(ctx));
+    } else {
+        snprintf(r->backend, sizeof r->backend, "%s", name ? name : "auto");
+    }
+    for (int run = -1; status == LINREC_OK && run < runs; run++) {
+        progress(r->backend, s, run + 1, runs);
+        double start = now();
+        status = o->backward ? linrec_scan_backward_buffers(ctx, &p, buffer[0], NULL, buffer[1],
+                                                            buffer[2], buffer[3], buffer[4], NULL)
+                             : linrec_scan_buffers(ctx, &p, buffer[0], buffer[1], NULL, buffer[2]);
+        if (run >= 0)
+            samples[run] = now() - start;
+    }
+    clear_progress();
+    r->status = status;
+    if (status != LINREC_OK)
+        snprintf(r->error, sizeof r->error, "%s", linrec_last_error());
+    else
+        r->seconds = median(samples, runs);
+    for (size_t i = 0; i < 5; i++)
+        linrec_buffer_destroy(buffer[i]);
+    linrec_context_destroy(ctx);
+}
+
+int linrec_cli_bench(int argc, char **argv)
+{
+    bench_options o;
+    char shapes[1024];
+    if (!parse_options(argc, argv, &o, shapes, sizeof shapes) || !parse_shapes(shapes, &o)) {
+        usage(stderr);
+        return 2;
+    }
+    size_t capacity = o.shape_count * o.backend_count;
+    bench_result *results = calloc(capacity, sizeof *results);
+    if (!results)
+        return 1;
+    size_t count = 0;
+    int failed = 0;
+    for (size_t i = 0; i < o.shape_count; i++) {
+        host_data d;
+        if (!host_data_init(&d, &o, &o.shapes[i])) {
+            fprintf(stderr, "linrec bench: not enough host memory for shape %zu\n", i + 1);
+            host_data_free(&d);
+            failed = 1;
+            continue;
+        }
+        double memcpy_seconds = time_memcpy(&d, o.runs);
+        bench_result serial = {0};
+        if (o.baseline)
+            time_backend("serial", &o, &o.shapes[i], &d, &serial);
+        for (size_t b = 0; b < o.backend_count; b++) {
+            bench_result *r = &results[count++];
+            *r = (bench_result){.shape = o.shapes[i],
+                                .dtype = o.dtype,
+                                .backward = o.backward,
+                                .reverse = o.reverse,
+                                .memcpy_seconds = memcpy_seconds,
+                                .elements = d.elements,
+                                .bytes_moved = d.arrays * d.elements * d.element_size};
+            if (o.baseline && serial.status == LINREC_OK)
+                r->serial_seconds = serial.seconds;
+            time_backend(o.backends[b], &o, &o.shapes[i], &d, r);
+            failed |= r->status != LINREC_OK;
+        }
+        host_data_free(&d);
+    }
+    bench_report(results, count, o.json);
+    free(results);
+    return failed;
+}

@@ -1,0 +1,33 @@
+/* linrec bench: what is measured, and how it is reported. */
+#ifndef LINREC_CLI_BENCH_H
+#define LINREC_CLI_BENCH_H
+
+#include <stddef.h>
+
+#include "linrec/linrec.h"
+
+typedef struct bench_shape {
+    size_t batch, steps, channels;
+    linrec_layout layout;
+} bench_shape;
+
+typedef struct bench_result {
+    char backend[32];
+    char device[160];
+    bench_shape shape;
+    linrec_dtype dtype;
+    int backward, reverse;
+    size_t elements, bytes_moved; /* bytes each call must read and write */
+    double seconds;               /* median of the timed runs */
+    double memcpy_seconds;        /* median memcpy moving the same bytes (read + write) */
+    double serial_seconds;        /* median of the serial backend on the same call, 0 if not run */
+    linrec_status status;
+    char error[256];
+} bench_result;
+
+const char *bench_layout_name(linrec_layout layout);
+
+/* Prints the results as a table, or as a JSON array when `json` is nonzero. */
+void bench_report(const bench_result *results, size_t count, int json);
+
+#endif /* LINREC_CLI_BENCH_H */

@@ -1,0 +1,79 @@
+/* Validation of a linrec_problem and the geometry every backend walks. */
+#include <stdint.h>
+
+#include "internal.h"
+
+/* Stores a*b in *product; returns 0 when it overflows size_t. */
+static int multiply(size_t a, size_t b, size_t *product)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return 0;
+    *product = a * b;
+    return 1;
+}
+
+static linrec__geometry geometry_of(const linrec_problem *p)
+{
+    linrec__geometry g = {0, 0, p->steps, 0, 0};
+    switch (p->layout) {
+    case LINREC_LAYOUT_TBC:
+        g.outer = 1;
+        g.lanes = p->batch * p->channels;
+        g.step_stride = g.lanes;
+        g.outer_stride = 0;
+        break;
+    case LINREC_LAYOUT_BTC:
+        g.outer = p->batch;
+        g.lanes = p->channels;
+        g.step_stride = p->channels;
+        g.outer_stride = p->steps * p->channels;
+        break;
+    case LINREC_LAYOUT_BCT:
+        g.outer = p->batch * p->channels;
+        g.lanes = 1;
+        g.step_stride = 1;
+        g.outer_stride = p->steps;
+        break;
+    }
+    return g;
+}
+
+linrec_status linrec__shape_init(const linrec_problem *p, linrec__shape *shape)
+{
+    if (!p)
+        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT, "the problem pointer is NULL");
+    if (p->dtype != LINREC_F32 && p->dtype != LINREC_F64)
+        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT,
+                            "problem dtype %d is neither LINREC_F32 nor LINREC_F64", (int)p->dtype);
+    if (p->layout != LINREC_LAYOUT_TBC && p->layout != LINREC_LAYOUT_BTC &&
+        p->layout != LINREC_LAYOUT_BCT)
+        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT,
+                            "problem layout %d is not LINREC_LAYOUT_TBC, _BTC or _BCT",
+                            (int)p->layout);
+    if (p->flags & ~LINREC_REVERSE)
+        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT,
+                            "problem flags 0x%x hold bits other than LINREC_REVERSE", p->flags);
+
+    shape->problem = *p;
+    shape->reverse = (p->flags & LINREC_REVERSE) != 0;
+    shape->element_size = p->dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+    size_t states, elements, bytes;
+    if (!multiply(p->batch, p->channels, &states) || !multiply(states, p->steps, &elements) ||
+        !multiply(elements, shape->element_size, &bytes))
+        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT,
+                            "problem of batch %zu x steps %zu x channels %zu elements overflows "
+                            "size_t bytes",
+                            p->batch, p->steps, p->channels);
+    shape->states = states;
+    shape->elements = elements;
+    shape->geometry = geometry_of(p);
+    return LINREC_OK;
+}
+
+int linrec__ranges_overlap(const void *a, size_t a_bytes, const void *b, size_t b_bytes)
+{
+    if (!a || !b || a_bytes == 0 || b_bytes == 0)
+        return 0;
+    uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+    return a0 < b0 + b_bytes && b0 < a0 + a_bytes;
+}

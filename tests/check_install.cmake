@@ -1,0 +1,41 @@
+# Installs the build into WORK_DIR/prefix, then builds and runs a consumer of the installed package
+# twice: once through find_package(linrec), once through pkg-config.
+set(prefix ${WORK_DIR}/prefix)
+file(REMOVE_RECURSE ${WORK_DIR})
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE failed OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(failed)
+    message(FATAL_ERROR "${ARGN} failed:\n${out}")
+  endif()
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+file(GLOB_RECURSE installed_library ${prefix}/*/liblinrec.so.*.*.*)
+if(NOT installed_library)
+  message(FATAL_ERROR "no liblinrec.so.MAJOR.MINOR.PATCH under ${prefix}")
+endif()
+execute_process(COMMAND readelf -d ${installed_library} OUTPUT_VARIABLE dynamic)
+if(NOT dynamic MATCHES "SONAME[^\n]*liblinrec\\.so\\.[0-9]+\\]")
+  message(FATAL_ERROR "installed liblinrec has no major-version SONAME:\n${dynamic}")
+endif()
+if(dynamic MATCHES "NEEDED[^\n]*(cuda|OpenCL)")
+  message(FATAL_ERROR "installed liblinrec links a GPU runtime:\n${dynamic}")
+endif()
+
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/consumer -DCMAKE_PREFIX_PATH=${prefix})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
+run(${WORK_DIR}/consumer/consumer)
+
+file(GLOB_RECURSE pc_file ${prefix}/*/linrec.pc)
+get_filename_component(pc_dir ${pc_file} DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pc_dir})
+execute_process(COMMAND pkg-config --cflags --libs linrec OUTPUT_VARIABLE flags
+                OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE failed)
+if(failed)
+  message(FATAL_ERROR "pkg-config does not know the installed linrec.pc")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+run(cc ${SOURCE_DIR}/consumer.c ${flags} -o ${WORK_DIR}/consumer_pc)
+get_filename_component(libdir ${installed_library} DIRECTORY)
+run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${WORK_DIR}/consumer_pc)

@@ -1,0 +1,12 @@
+# Fails when LIBRARY has a DT_NEEDED entry on a CUDA or OpenCL library.
+execute_process(COMMAND readelf -d ${LIBRARY} OUTPUT_VARIABLE dynamic RESULT_VARIABLE failed)
+if(failed)
+  message(FATAL_ERROR "readelf -d ${LIBRARY} failed")
+endif()
+string(REGEX MATCHALL "\\(NEEDED\\)[^\n]*" needed "${dynamic}")
+foreach(entry IN LISTS needed)
+  if(entry MATCHES "cuda|cudart|OpenCL|nvrtc")
+    message(FATAL_ERROR "${LIBRARY} links a GPU runtime: ${entry}")
+  endif()
+endforeach()
+message(STATUS "${LIBRARY} needs only: ${needed}")

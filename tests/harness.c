@@ -1,0 +1,215 @@
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference.h"
+
+linrec_context *test_context(void)
+{
+    linrec_context *ctx = NULL;
+    linrec_status status = linrec_context_create(NULL, &ctx);
+    cr_assert_eq(status, LINREC_OK, "cannot create the context under test: %s",
+                 linrec_last_error());
+    return ctx;
+}
+
+static uint64_t next(test_rng *rng)
+{
+    uint64_t z = (rng->state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+double test_uniform(test_rng *rng, double lo, double hi)
+{
+    return lo + (hi - lo) * (double)(next(rng) >> 11) / 9007199254740992.0;
+}
+
+size_t test_below(test_rng *rng, size_t n)
+{
+    return (size_t)(next(rng) % n);
+}
+
+size_t test_element_size(linrec_dtype dtype)
+{
+    return dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+}
+
+size_t test_elements(const linrec_problem *p)
+{
+    return p->batch * p->steps * p->channels;
+}
+
+size_t test_states(const linrec_problem *p)
+{
+    return p->batch * p->channels;
+}
+
+test_array test_array_new(linrec_dtype dtype, size_t count)
+{
+    test_array array = {dtype, count, calloc(count ? count : 1, test_element_size(dtype)),
+                        calloc(count ? count : 1, sizeof(double))};
+    cr_assert(array.data && array.values, "test allocation of %zu elements failed", count);
+    return array;
+}
+
+test_array test_array_random(linrec_dtype dtype, size_t count, test_rng *rng, double lo, double hi)
+{
+    test_array array = test_array_new(dtype, count);
+    for (size_t i = 0; i < count; i++)
+        test_array_set(&array, i, test_uniform(rng, lo, hi));
+    return array;
+}
+
+void test_array_free(test_array *array)
+{
+    free(array->data);
+    free(array->values);
+    array->data = NULL;
+    array->values = NULL;
+}
+
+double test_array_get(const test_array *array, size_t i)
+{
+    return array->dtype == LINREC_F64 ? ((const double *)array->data)[i]
+                                      : ((const float *)array->data)[i];
+}
+
+void test_array_set(test_array *array, size_t i, double value)
+{
+    if (array->dtype == LINREC_F64)
+        ((double *)array->data)[i] = value;
+    else
+        ((float *)array->data)[i] = (float)value;
+    array->values[i] = test_array_get(array, i);
+}
+
+void test_array_sync(test_array *array)
+{
+    for (size_t i = 0; i < array->count; i++)
+        array->values[i] = test_array_get(array, i);
+}
+
+const char *test_describe(const linrec_problem *p)
+{
+    static const char *layouts[] = {"TBC", "BTC", "BCT"};
+    static _Thread_local char text[160];
+    snprintf(text, sizeof text, "%s %s B=%zu T=%zu C=%zu%s", p->dtype == LINREC_F64 ? "f64" : "f32",
+             layouts[p->layout % 3], p->batch, p->steps, p->channels,
+             (p->flags & LINREC_REVERSE) ? " reverse" : "");
+    return text;
+}
+
+void test_expect_close(const char *what, const linrec_problem *p, const test_array *got,
+                       const long double *want, const long double *bound)
+{
+    long double epsilon = p->dtype == LINREC_F64 ? DBL_EPSILON : FLT_EPSILON;
+    long double floor = p->dtype == LINREC_F64 ? DBL_MIN : FLT_MIN;
+    long double worst = 0;
+    size_t worst_at = 0;
+    for (size_t i = 0; i < got->count; i++) {
+        long double error = fabsl((long double)test_array_get(got, i) - want[i]);
+        long double relative = error / (bound[i] + floor);
+        if (!(relative <= worst)) { /* NaN counts as worst */
+            worst = relative;
+            worst_at = i;
+            if (isnan(relative))
+                break;
+        }
+    }
+    cr_assert(worst <= TEST_ERROR_EPSILONS * epsilon,
+              "%s on %s: element %zu is %.9Lg, reference %.9Lg (bound %.3Lg): error %.3Lg eps",
+              what, test_describe(p), worst_at, (long double)test_array_get(got, worst_at),
+              want[worst_at], bound[worst_at], worst / epsilon);
+}
+
+test_case test_case_new(const linrec_problem *p, uint64_t seed, int smooth)
+{
+    test_rng rng = {seed};
+    size_t n = test_elements(p), s = test_states(p);
+    test_case tc = {*p,
+                    test_array_random(p->dtype, n, &rng, smooth ? 0.9 : -1.0, 1.0),
+                    test_array_random(p->dtype, n, &rng, -1.0, 1.0),
+                    test_array_random(p->dtype, s, &rng, -1.0, 1.0),
+                    test_array_random(p->dtype, n, &rng, -1.0, 1.0),
+                    test_array_random(p->dtype, n, &rng, -1.0, 1.0)};
+    return tc;
+}
+
+void test_case_free(test_case *tc)
+{
+    test_array_free(&tc->a);
+    test_array_free(&tc->x);
+    test_array_free(&tc->h0);
+    test_array_free(&tc->h);
+    test_array_free(&tc->dh);
+}
+
+static long double *reference_array(size_t count)
+{
+    long double *array = calloc(count ? count : 1, sizeof *array);
+    cr_assert(array, "test allocation of %zu long doubles failed", count);
+    return array;
+}
+
+void test_forward(linrec_context *ctx, test_case *tc, int with_h0, int in_place)
+{
+    const linrec_problem *p = &tc->problem;
+    size_t n = test_elements(p);
+    long double *want = reference_array(n), *bound = reference_array(n);
+    const double *h0 = with_h0 ? tc->h0.values : NULL;
+    ref_forward(p, tc->a.values, tc->x.values, h0, want, bound);
+
+    test_array out = test_array_new(p->dtype, n);
+    if (in_place)
+        memcpy(out.data, tc->x.data, n * test_element_size(p->dtype));
+    linrec_status status = linrec_scan(ctx, p, tc->a.data, in_place ? out.data : tc->x.data,
+                                       with_h0 ? tc->h0.data : NULL, out.data);
+    cr_assert_eq(status, LINREC_OK, "linrec_scan on %s: %s", test_describe(p), linrec_last_error());
+    test_expect_close(in_place ? "h (in place)" : "h", p, &out, want, bound);
+    test_array_free(&out);
+    free(want);
+    free(bound);
+}
+
+void test_backward(linrec_context *ctx, test_case *tc, int with_h0, int in_place, int want_da,
+                   int want_dh0)
+{
+    const linrec_problem *p = &tc->problem;
+    size_t n = test_elements(p), s = test_states(p);
+    ref_gradients ref = {reference_array(n), reference_array(n), reference_array(n),
+                         reference_array(n), reference_array(s), reference_array(s)};
+    const double *h0 = with_h0 ? tc->h0.values : NULL;
+    ref_backward(p, tc->a.values, h0, tc->h.values, tc->dh.values, &ref);
+
+    test_array dx = test_array_new(p->dtype, n), da = test_array_new(p->dtype, n);
+    test_array dh0 = test_array_new(p->dtype, s);
+    if (in_place)
+        memcpy(dx.data, tc->dh.data, n * test_element_size(p->dtype));
+    linrec_status status =
+        linrec_scan_backward(ctx, p, tc->a.data, with_h0 ? tc->h0.data : NULL,
+                             want_da ? tc->h.data : NULL, in_place ? dx.data : tc->dh.data, dx.data,
+                             want_da ? da.data : NULL, want_dh0 ? dh0.data : NULL);
+    cr_assert_eq(status, LINREC_OK, "linrec_scan_backward on %s: %s", test_describe(p),
+                 linrec_last_error());
+    test_expect_close(in_place ? "dx (in place)" : "dx", p, &dx, ref.dx, ref.dx_bound);
+    if (want_da)
+        test_expect_close("da", p, &da, ref.da, ref.da_bound);
+    if (want_dh0)
+        test_expect_close("dh0", p, &dh0, ref.dh0, ref.dh0_bound);
+    test_array_free(&dx);
+    test_array_free(&da);
+    test_array_free(&dh0);
+    free(ref.dx);
+    free(ref.dx_bound);
+    free(ref.da);
+    free(ref.da_bound);
+    free(ref.dh0);
+    free(ref.dh0_bound);
+}

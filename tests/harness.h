@@ -1,0 +1,68 @@
+/* What every test file shares: the context under test, random data, and the error judgement. */
+#ifndef LINREC_TESTS_HARNESS_H
+#define LINREC_TESTS_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linrec/linrec.h"
+
+/* An error at an element may be this many epsilons of the element's absolute-value bound. */
+#define TEST_ERROR_EPSILONS 64.0
+
+/* A context on the backend named by LINREC_BACKEND (auto if unset); fails the test otherwise. */
+linrec_context *test_context(void);
+
+/* Deterministic random numbers (splitmix64). */
+typedef struct test_rng {
+    uint64_t state;
+} test_rng;
+double test_uniform(test_rng *rng, double lo, double hi);
+size_t test_below(test_rng *rng, size_t n);
+
+/* An array as the library sees it (`data`, of the problem's dtype) and as the reference sees it
+ * (`values`, the same numbers as doubles). */
+typedef struct test_array {
+    linrec_dtype dtype;
+    size_t count;
+    void *data;
+    double *values;
+} test_array;
+
+test_array test_array_new(linrec_dtype dtype, size_t count);
+/* Fills with uniform values in [lo, hi), rounded to the dtype. */
+test_array test_array_random(linrec_dtype dtype, size_t count, test_rng *rng, double lo, double hi);
+void test_array_free(test_array *array);
+double test_array_get(const test_array *array, size_t i);
+void test_array_set(test_array *array, size_t i, double value);
+/* Refreshes `values` from `data` after the library wrote it. */
+void test_array_sync(test_array *array);
+
+size_t test_element_size(linrec_dtype dtype);
+size_t test_elements(const linrec_problem *p);
+size_t test_states(const linrec_problem *p);
+
+/* Describes a problem for failure messages, in a static buffer. */
+const char *test_describe(const linrec_problem *p);
+
+/* Asserts every element of `got` is within TEST_ERROR_EPSILONS of `want` relative to `bound`. */
+void test_expect_close(const char *what, const linrec_problem *p, const test_array *got,
+                       const long double *want, const long double *bound);
+
+/* Random data for a problem and the reference's answers, forward and backward. */
+typedef struct test_case {
+    linrec_problem problem;
+    test_array a, x, h0, h, dh;
+} test_case;
+
+/* a in [-1, 1) (or [0.9, 1) when `smooth`), x, h0, h, dh in [-1, 1). */
+test_case test_case_new(const linrec_problem *p, uint64_t seed, int smooth);
+void test_case_free(test_case *tc);
+
+/* Runs linrec_scan (in place when asked) and checks h against the reference. */
+void test_forward(linrec_context *ctx, test_case *tc, int with_h0, int in_place);
+/* Runs linrec_scan_backward and checks dx, da, dh0 against the reference. */
+void test_backward(linrec_context *ctx, test_case *tc, int with_h0, int in_place, int want_da,
+                   int want_dh0);
+
+#endif /* LINREC_TESTS_HARNESS_H */

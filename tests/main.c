@@ -1,0 +1,48 @@
+/*
+ * The suite runs against the backend LINREC_BACKEND names. When that backend cannot be used here
+ * the whole suite is skipped (exit 77, which ctest reports as skipped) with the reason, unless
+ * LINREC_TEST_REQUIRE names it: then unavailability is a failure.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "linrec/linrec.h"
+
+enum { EXIT_SKIPPED = 77 };
+
+/* Nonzero when the comma-separated LINREC_TEST_REQUIRE lists `backend` (the part before ':'). */
+static int required(const char *backend)
+{
+    const char *list = getenv("LINREC_TEST_REQUIRE");
+    size_t name_length = strcspn(backend, ":");
+    for (const char *item = list; item && *item;) {
+        size_t length = strcspn(item, ",");
+        if (length == name_length && strncasecmp(item, backend, length) == 0)
+            return 1;
+        item += length + (item[length] == ',');
+    }
+    return 0;
+}
+
+int main(int argc, char *argv[])
+{
+    const char *backend = getenv("LINREC_BACKEND");
+    if (!backend || !*backend)
+        backend = "auto";
+    linrec_status status = linrec_backend_probe(NULL);
+    if (status != LINREC_OK) {
+        int fail = required(backend);
+        fprintf(stderr, "%s: backend %s unavailable: %s\n", fail ? "FAIL" : "SKIP", backend,
+                linrec_last_error());
+        return fail ? EXIT_FAILURE : EXIT_SKIPPED;
+    }
+    struct criterion_test_set *tests = criterion_initialize();
+    int result = EXIT_SUCCESS;
+    if (criterion_handle_args(argc, argv, true))
+        result = criterion_run_all_tests(tests) ? EXIT_SUCCESS : EXIT_FAILURE;
+    criterion_finalize(tests);
+    return result;
+}
