@@ -1,17 +1,6 @@
 /* The serial backend: the plain loop on the calling thread, the reference every backend matches. */
 #include "internal.h"
-
-#define REAL float
-#define SUFFIX f32
-#include "serial_kernels.h"
-#undef REAL
-#undef SUFFIX
-
-#define REAL double
-#define SUFFIX f64
-#include "serial_kernels.h"
-#undef REAL
-#undef SUFFIX
+#include "serial_loops.h"
 
 static linrec_status serial_open(const linrec__open_args *args, void **state)
 {
@@ -37,24 +26,15 @@ static const char *serial_device(const void *state)
 static linrec_status serial_scan(void *state, const linrec__scan_args *args)
 {
     (void)state;
-    const linrec__shape *s = args->shape;
-    if (s->problem.dtype == LINREC_F32)
-        serial_forward_f32(&s->geometry, s->reverse, args->a, args->x, args->h0, args->h);
-    else
-        serial_forward_f64(&s->geometry, s->reverse, args->a, args->x, args->h0, args->h);
+    serial_forward(args->shape, args->a, args->x, args->h0, args->h);
     return LINREC_OK;
 }
 
 static linrec_status serial_scan_backward(void *state, const linrec__backward_args *args)
 {
     (void)state;
-    const linrec__shape *s = args->shape;
-    if (s->problem.dtype == LINREC_F32)
-        serial_backward_f32(&s->geometry, s->reverse, args->a, args->h0, args->h, args->dh,
-                            args->dx, args->da, args->dh0);
-    else
-        serial_backward_f64(&s->geometry, s->reverse, args->a, args->h0, args->h, args->dh,
-                            args->dx, args->da, args->dh0);
+    serial_backward(args->shape, args->a, args->h0, args->h, args->dh, args->dx, args->da,
+                    args->dh0);
     return LINREC_OK;
 }
 

@@ -20,16 +20,7 @@ typedef struct mock_memory {
 
 static const linrec__host *host;
 
-#define REAL float
-#define SUFFIX f32
-#include "serial_kernels.h"
-#undef REAL
-#undef SUFFIX
-#define REAL double
-#define SUFFIX f64
-#include "serial_kernels.h"
-#undef REAL
-#undef SUFFIX
+#include "serial_loops.h"
 
 /* The data behind a handle, or NULL (after recording why) when it is not one of ours. */
 static void *data_of(const void *handle)
@@ -104,28 +95,16 @@ static linrec_status mock_read(void *state, const void *handle, size_t offset, v
 static linrec_status mock_scan(void *state, const linrec__scan_args *args)
 {
     (void)state;
-    const linrec__shape *s = args->shape;
-    if (s->problem.dtype == LINREC_F32)
-        serial_forward_f32(&s->geometry, s->reverse, data_of(args->a), data_of(args->x),
-                           data_of(args->h0), data_of(args->h));
-    else
-        serial_forward_f64(&s->geometry, s->reverse, data_of(args->a), data_of(args->x),
-                           data_of(args->h0), data_of(args->h));
+    serial_forward(args->shape, data_of(args->a), data_of(args->x), data_of(args->h0),
+                   data_of(args->h));
     return LINREC_OK;
 }
 
 static linrec_status mock_scan_backward(void *state, const linrec__backward_args *args)
 {
     (void)state;
-    const linrec__shape *s = args->shape;
-    if (s->problem.dtype == LINREC_F32)
-        serial_backward_f32(&s->geometry, s->reverse, data_of(args->a), data_of(args->h0),
-                            data_of(args->h), data_of(args->dh), data_of(args->dx),
-                            data_of(args->da), data_of(args->dh0));
-    else
-        serial_backward_f64(&s->geometry, s->reverse, data_of(args->a), data_of(args->h0),
-                            data_of(args->h), data_of(args->dh), data_of(args->dx),
-                            data_of(args->da), data_of(args->dh0));
+    serial_backward(args->shape, data_of(args->a), data_of(args->h0), data_of(args->h),
+                    data_of(args->dh), data_of(args->dx), data_of(args->da), data_of(args->dh0));
     return LINREC_OK;
 }
 
