@@ -1,0 +1,141 @@
+/*
+ * The opencl plugin: linrec on any OpenCL 1.2 device. A buffer is a cl_mem on the context's
+ * device; host-pointer calls are staged through buffers by the core. One in-order queue per
+ * context; a mutex serializes the scans of concurrent callers, because kernel arguments and the
+ * scratch are shared (buffer reads and writes need no lock: OpenCL queues are thread-safe).
+ */
+#include <stdlib.h>
+
+#include "opencl.h"
+
+const linrec__host *linrec__ocl_host;
+
+static void ocl_close(void *opaque)
+{
+    linrec__ocl_state *s = opaque;
+    if (!s)
+        return;
+    /* Releasing what we created cannot fail in a way the caller could act on. */
+    linrec__ocl_release_programs(s);
+    if (s->scratch)
+        (void)clReleaseMemObject(s->scratch);
+    if (s->queue)
+        (void)clReleaseCommandQueue(s->queue);
+    if (s->context)
+        (void)clReleaseContext(s->context);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static linrec_status create_queue(linrec__ocl_state *s)
+{
+    cl_int error = CL_SUCCESS;
+    s->context = clCreateContext(NULL, 1, &s->device, NULL, NULL, &error);
+    if (error != CL_SUCCESS) {
+        s->context = NULL;
+        return linrec__ocl_check(error, "clCreateContext");
+    }
+    s->queue = clCreateCommandQueue(s->context, s->device, 0, &error);
+    if (error != CL_SUCCESS) {
+        s->queue = NULL;
+        return linrec__ocl_check(error, "clCreateCommandQueue");
+    }
+    return LINREC_OK;
+}
+
+static linrec_status ocl_open(const linrec__open_args *args, void **state)
+{
+    *state = NULL;
+    linrec__ocl_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return linrec__ocl_host->fail(LINREC_ERR_OUT_OF_MEMORY,
+                                      "opencl: cannot allocate a context");
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        return linrec__ocl_host->fail(LINREC_ERR_OUT_OF_MEMORY,
+                                      "opencl: cannot create the context's mutex");
+    }
+    linrec_status status = linrec__ocl_find_device(args, s);
+    if (status == LINREC_OK)
+        status = create_queue(s);
+    if (status == LINREC_OK)
+        status = linrec__ocl_build_programs(s);
+    if (status != LINREC_OK) {
+        ocl_close(s);
+        return status;
+    }
+    *state = s;
+    return LINREC_OK;
+}
+
+static const char *ocl_device(const void *state)
+{
+    return ((const linrec__ocl_state *)state)->description;
+}
+
+static linrec_status ocl_alloc(void *state, size_t bytes, void **memory)
+{
+    linrec__ocl_state *s = state;
+    if (bytes > s->limits.max_allocation)
+        return linrec__ocl_host->fail(LINREC_ERR_OUT_OF_MEMORY,
+                                      "opencl: %zu bytes exceed the device's largest allocation "
+                                      "of %llu bytes",
+                                      bytes, (unsigned long long)s->limits.max_allocation);
+    cl_int error = CL_SUCCESS;
+    cl_mem buffer = clCreateBuffer(s->context, CL_MEM_READ_WRITE, bytes, NULL, &error);
+    if (error != CL_SUCCESS)
+        return linrec__ocl_check_on(error, "clCreateBuffer", "a buffer");
+    *memory = buffer;
+    return LINREC_OK;
+}
+
+static void ocl_free(void *state, void *memory)
+{
+    (void)state;
+    if (memory)
+        (void)clReleaseMemObject(memory); /* nothing to do if releasing failed */
+}
+
+static linrec_status ocl_write(void *state, void *memory, size_t offset, const void *src,
+                               size_t bytes)
+{
+    linrec__ocl_state *s = state;
+    return linrec__ocl_check(
+        clEnqueueWriteBuffer(s->queue, memory, CL_TRUE, offset, bytes, src, 0, NULL, NULL),
+        "clEnqueueWriteBuffer");
+}
+
+static linrec_status ocl_read(void *state, const void *memory, size_t offset, void *dst,
+                              size_t bytes)
+{
+    linrec__ocl_state *s = state;
+    return linrec__ocl_check(
+        clEnqueueReadBuffer(s->queue, (cl_mem)memory, CL_TRUE, offset, bytes, dst, 0, NULL, NULL),
+        "clEnqueueReadBuffer");
+}
+
+static const linrec__backend opencl_backend = {
+    .abi_version = LINREC__ABI_VERSION,
+    .name = "opencl",
+    .flags = 0,
+    .open = ocl_open,
+    .close = ocl_close,
+    .device = ocl_device,
+    .buffer_alloc = ocl_alloc,
+    .buffer_free = ocl_free,
+    .buffer_write = ocl_write,
+    .buffer_read = ocl_read,
+    .scan_device = linrec__ocl_scan,
+    .scan_backward_device = linrec__ocl_scan_backward,
+};
+
+__attribute__((visibility("default"))) const linrec__backend *
+linrec_plugin_entry(const linrec__host *services);
+
+const linrec__backend *linrec_plugin_entry(const linrec__host *services)
+{
+    if (services->abi_version != LINREC__ABI_VERSION)
+        return NULL;
+    linrec__ocl_host = services;
+    return &opencl_backend;
+}

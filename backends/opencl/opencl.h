@@ -1,0 +1,70 @@
+/* Declarations shared by the opencl plugin's files; nothing here leaves the plugin. */
+#ifndef LINREC_BACKENDS_OPENCL_H
+#define LINREC_BACKENDS_OPENCL_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <CL/cl.h>
+
+#include "backend.h"
+
+/* The core's services, set by linrec_plugin_entry. */
+extern const linrec__host *linrec__ocl_host;
+
+enum { LINREC__OCL_DTYPES = 2, LINREC__OCL_DESCRIPTION = 512 };
+
+/* The kernels of one element type's program. */
+typedef struct linrec__ocl_program {
+    cl_program program;
+    cl_kernel lanes_reduce, lanes_scan, steps_reduce, steps_scan, carry_scan;
+    size_t group_size;  /* WG of the tile kernels (steps_*, carry_scan) */
+    size_t tile;        /* steps per tile: WG * ITEMS */
+    size_t lanes_group; /* work-group size of the lanes kernels */
+} linrec__ocl_program;
+
+/* What planning needs to know about the device. */
+typedef struct linrec__ocl_limits {
+    cl_uint compute_units;
+    size_t max_group_size;
+    cl_ulong local_memory;
+    cl_ulong max_allocation;
+    int is_gpu_like; /* GPU or accelerator: many work-groups in flight per compute unit */
+    int has_fp64;
+} linrec__ocl_limits;
+
+/* One context's device: everything a call touches, guarded by `lock` while a scan runs. */
+typedef struct linrec__ocl_state {
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    linrec__ocl_limits limits;
+    linrec__ocl_program programs[LINREC__OCL_DTYPES]; /* by linrec_dtype; f64 only with fp64 */
+    pthread_mutex_t lock;
+    cl_mem scratch; /* chunk pairs; grown, never shrunk */
+    size_t scratch_bytes;
+    char description[LINREC__OCL_DESCRIPTION];
+} linrec__ocl_state;
+
+/* The name of an OpenCL error code, such as "CL_INVALID_VALUE". */
+const char *linrec__ocl_error_name(cl_int error);
+
+/* LINREC_OK for CL_SUCCESS; otherwise records "opencl: <call>(<subject>) failed: <name> (<code>)"
+ * and returns LINREC_ERR_OUT_OF_MEMORY for allocation failures, LINREC_ERR_DEVICE for the rest. */
+linrec_status linrec__ocl_check_on(cl_int error, const char *call, const char *subject);
+/* linrec__ocl_check_on without a subject. */
+linrec_status linrec__ocl_check(cl_int error, const char *call);
+
+/* Finds device args->device (or, for auto, the first GPU or accelerator) and fills
+ * state->device, ->limits and ->description. */
+linrec_status linrec__ocl_find_device(const linrec__open_args *args, linrec__ocl_state *state);
+
+/* Builds the programs of every element type the device supports. */
+linrec_status linrec__ocl_build_programs(linrec__ocl_state *state);
+void linrec__ocl_release_programs(linrec__ocl_state *state);
+
+/* The backend's scan_device and scan_backward_device: `state` is a linrec__ocl_state. */
+linrec_status linrec__ocl_scan(void *state, const linrec__scan_args *args);
+linrec_status linrec__ocl_scan_backward(void *state, const linrec__backward_args *args);
+
+#endif /* LINREC_BACKENDS_OPENCL_H */
