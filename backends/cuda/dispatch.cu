@@ -1,0 +1,211 @@
+/*
+ * The cuda plugin's kernels and the shape rule that picks one per call (docs/algorithms.md, cuda):
+ *   lanes == 1 (each sequence contiguous):
+ *     steps <= SHORT_STEPS                           lanes_serial: a thread per sequence
+ *     steps <= WARP_CHUNKS warp chunks               sequences_chunked: a warp per sequence
+ *     sequences >= SEQUENCES_PER_MULTIPROCESSOR/SM   sequences_chunked: a block per sequence
+ *     otherwise (few long sequences)                 sequences_look_back: tiles over the GPU
+ *   lanes > 1 (channels side by side):
+ *     sequences >= LANES_PER_MULTIPROCESSOR/SM,
+ *     or too few steps to cut into tiles             lanes_serial: a thread per lane
+ *     otherwise                                      lanes_look_back: lane x time tiles
+ */
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+
+#include "cuda_backend.h"
+#include "lanes.cuh"
+#include "sequences.cuh"
+
+namespace
+{
+
+/* Shorter sequences are not worth sharing between threads. */
+constexpr size_t SHORT_STEPS = 32;
+/* A warp per sequence up to this many of its chunks; longer ones get a block. */
+constexpr size_t WARP_CHUNKS = 4;
+/* Sequences per multiprocessor from which a block per sequence fills the GPU in several waves. */
+constexpr size_t SEQUENCES_PER_MULTIPROCESSOR = 32;
+/* Lanes per multiprocessor from which a thread per lane keeps enough loads in flight. */
+constexpr size_t LANES_PER_MULTIPROCESSOR = 1024;
+
+size_t ceil_div(size_t n, size_t d)
+{
+    return n / d + (n % d != 0);
+}
+
+unsigned grid_for(size_t blocks)
+{
+    return static_cast<unsigned>(std::min<size_t>(std::max<size_t>(blocks, 1), INT_MAX));
+}
+
+template <typename T>
+linrec__cuda_kernel choose(const Walk &walk, size_t multiprocessors, linrec__cuda_kernel forced)
+{
+    const bool contiguous = walk.lanes == 1;
+    const bool any_shape =
+        forced == LINREC__CUDA_KERNEL_LANES_SERIAL || forced == LINREC__CUDA_KERNEL_LANES_LOOK_BACK;
+    if (forced != LINREC__CUDA_KERNEL_AUTO && (contiguous || any_shape))
+        return forced;
+    if (contiguous && walk.steps > SHORT_STEPS) {
+        if (walk.steps <= WARP_CHUNKS * WARP * Items<T>::chunked)
+            return LINREC__CUDA_KERNEL_SEQUENCES_WARP;
+        if (walk.outer >= SEQUENCES_PER_MULTIPROCESSOR * multiprocessors)
+            return LINREC__CUDA_KERNEL_SEQUENCES_BLOCK;
+        return LINREC__CUDA_KERNEL_SEQUENCES_LOOK_BACK;
+    }
+    const size_t tile_steps = BLOCK_WARPS * Items<T>::look_back;
+    if (walk.outer * walk.lanes >= LANES_PER_MULTIPROCESSOR * multiprocessors ||
+        walk.steps <= 2 * tile_steps)
+        return LINREC__CUDA_KERNEL_LANES_SERIAL;
+    return LINREC__CUDA_KERNEL_LANES_LOOK_BACK;
+}
+
+linrec_status launched(const char *kernel)
+{
+    const cudaError_t error = cudaGetLastError();
+    if (error == cudaSuccess)
+        return LINREC_OK;
+    char call[96];
+    snprintf(call, sizeof call, "launch of kernel %s", kernel);
+    return linrec__cuda_fail(error, call);
+}
+
+size_t round_up(size_t n, size_t multiple)
+{
+    return ceil_div(n, multiple) * multiple;
+}
+
+/* Look-back state for `slots` tile slots in the context's scratch, counter and flags zeroed. */
+template <typename T>
+linrec_status prepare_tiles(const linrec__cuda_launch *launch, size_t tiles, size_t slots,
+                            TileStates<T> *ts)
+{
+    const size_t flags_at = sizeof(unsigned long long);
+    const size_t maps_at = round_up(flags_at + slots * sizeof(unsigned), 16);
+    const size_t states_at = maps_at + slots * sizeof(Pair<T>);
+    linrec_status status =
+        linrec__cuda_reserve(launch->scratch, states_at + slots * sizeof(T), "look-back scratch");
+    if (status != LINREC_OK)
+        return status;
+    char *base = static_cast<char *>(launch->scratch->memory);
+    const cudaError_t error = cudaMemsetAsync(base, 0, maps_at, launch->stream);
+    if (error != cudaSuccess)
+        return linrec__cuda_fail(error, "cudaMemsetAsync (look-back flags)");
+    *ts = {reinterpret_cast<unsigned long long *>(base),
+           reinterpret_cast<unsigned *>(base + flags_at),
+           reinterpret_cast<Pair<T> *>(base + maps_at), reinterpret_cast<T *>(base + states_at),
+           tiles};
+    return LINREC_OK;
+}
+
+template <typename T, bool BACKWARD>
+linrec_status launch_lanes_look_back(const linrec__cuda_launch *launch, const Arrays<T> &arr,
+                                     const Walk &walk)
+{
+    const size_t steps = BLOCK_WARPS * Items<T>::look_back;
+    const size_t tiles = walk.outer * ceil_div(walk.lanes, WARP) * ceil_div(walk.steps, steps);
+    TileStates<T> ts;
+    const linrec_status status = prepare_tiles(launch, tiles, tiles * WARP, &ts);
+    if (status != LINREC_OK)
+        return status;
+    lanes_look_back<T, BACKWARD><<<grid_for(tiles), BLOCK, 0, launch->stream>>>(arr, walk, ts);
+    return launched("lanes_look_back");
+}
+
+template <typename T, bool BACKWARD>
+linrec_status launch_sequences_look_back(const linrec__cuda_launch *launch, const Arrays<T> &arr,
+                                         const Walk &walk)
+{
+    /* A sequence not aligned to chunks touches at most this many. */
+    const size_t per_sequence = (walk.steps - 1) / (BLOCK * Items<T>::look_back) + 2;
+    const size_t tiles = walk.outer * per_sequence;
+    TileStates<T> ts;
+    const linrec_status status = prepare_tiles(launch, tiles, tiles, &ts);
+    if (status != LINREC_OK)
+        return status;
+    sequences_look_back<T, BACKWARD><<<grid_for(tiles), BLOCK, 0, launch->stream>>>(arr, walk, ts);
+    return launched("sequences_look_back");
+}
+
+template <typename T, bool BACKWARD>
+linrec_status launch_scan(const linrec__cuda_launch *launch, const Arrays<T> &arr, const Walk &walk)
+{
+    const cudaStream_t stream = launch->stream;
+    switch (choose<T>(walk, static_cast<size_t>(launch->multiprocessors), launch->forced)) {
+    case LINREC__CUDA_KERNEL_LANES_LOOK_BACK:
+        return launch_lanes_look_back<T, BACKWARD>(launch, arr, walk);
+    case LINREC__CUDA_KERNEL_SEQUENCES_LOOK_BACK:
+        return launch_sequences_look_back<T, BACKWARD>(launch, arr, walk);
+    case LINREC__CUDA_KERNEL_SEQUENCES_WARP:
+        sequences_chunked<T, BACKWARD, 1>
+            <<<grid_for(ceil_div(walk.outer, BLOCK_WARPS)), BLOCK, 0, stream>>>(arr, walk);
+        return launched("sequences_chunked (warp)");
+    case LINREC__CUDA_KERNEL_SEQUENCES_BLOCK:
+        sequences_chunked<T, BACKWARD, BLOCK_WARPS>
+            <<<grid_for(walk.outer), BLOCK, 0, stream>>>(arr, walk);
+        return launched("sequences_chunked (block)");
+    case LINREC__CUDA_KERNEL_AUTO: /* choose() never returns it; the kernel that serves any shape */
+    case LINREC__CUDA_KERNEL_LANES_SERIAL:
+        break;
+    }
+    lanes_serial<T, BACKWARD>
+        <<<grid_for(ceil_div(walk.outer * walk.lanes, BLOCK)), BLOCK, 0, stream>>>(arr, walk);
+    return launched("lanes_serial");
+}
+
+/* Gradients run against the forward scan's direction. */
+Walk walk_of(const linrec__shape *shape, bool backward)
+{
+    const linrec__geometry &g = shape->geometry;
+    return {g.outer,        g.lanes,       g.steps,
+            g.outer_stride, g.step_stride, (shape->reverse != 0) != backward};
+}
+
+template <typename T>
+linrec_status forward(const linrec__cuda_launch *launch, const linrec__scan_args *args)
+{
+    const Arrays<T> arr = {static_cast<const T *>(args->a),
+                           static_cast<const T *>(args->x),
+                           static_cast<const T *>(args->h0),
+                           nullptr,
+                           static_cast<T *>(args->h),
+                           nullptr,
+                           nullptr};
+    return launch_scan<T, false>(launch, arr, walk_of(args->shape, false));
+}
+
+template <typename T>
+linrec_status backward(const linrec__cuda_launch *launch, const linrec__backward_args *args)
+{
+    const Arrays<T> arr = {static_cast<const T *>(args->a),  static_cast<const T *>(args->dh),
+                           static_cast<const T *>(args->h0), static_cast<const T *>(args->h),
+                           static_cast<T *>(args->dx),       static_cast<T *>(args->da),
+                           static_cast<T *>(args->dh0)};
+    return launch_scan<T, true>(launch, arr, walk_of(args->shape, true));
+}
+
+} // namespace
+
+extern "C" linrec_status linrec__cuda_forward(const linrec__cuda_launch *launch,
+                                              const linrec__scan_args *args)
+{
+    if (args->shape->problem.dtype == LINREC_F32)
+        return forward<float>(launch, args);
+    return forward<double>(launch, args);
+}
+
+extern "C" linrec_status linrec__cuda_backward(const linrec__cuda_launch *launch,
+                                               const linrec__backward_args *args)
+{
+    if (args->shape->problem.dtype == LINREC_F32)
+        return backward<float>(launch, args);
+    return backward<double>(launch, args);
+}
+
+extern "C" cudaError_t linrec__cuda_image_error(void)
+{
+    cudaFuncAttributes attributes;
+    return cudaFuncGetAttributes(&attributes, lanes_serial<float, false>);
+}
