@@ -1,0 +1,62 @@
+/*
+ * The openmp backend's internal interface: the kernels each instruction-set path provides, and
+ * what the dispatcher needs to pick one.
+ *
+ * A kernel walks one span: `steps` consecutive steps of a scan in scan order, each step a row of
+ * `lanes` contiguous elements, `step` elements apart (negative: towards lower addresses). Both
+ * passes are the same recurrence out = coef * carry + x:
+ *   forward:  coef = a, x = x, out = h;
+ *   backward: coef = a of the step before in scan order (the next one in time), x = dh, out = dx,
+ *             and, when da is wanted, da = out * hprev with hprev = h of the step after.
+ */
+#ifndef LINREC_BACKENDS_OPENMP_H
+#define LINREC_BACKENDS_OPENMP_H
+
+#include <stddef.h>
+
+#include "internal.h"
+
+typedef struct linrec__openmp_span {
+    const void *coef, *x;
+    void *out;
+    const void *hprev; /* NULL unless da is written */
+    void *da;          /* may be NULL */
+    size_t steps, lanes;
+    ptrdiff_t step;
+    int stream; /* the outputs are too large to stay cached: write them around the cache */
+} linrec__openmp_span;
+
+/* Kernels of one instruction set; index 0 serves f32, index 1 f64. */
+typedef struct linrec__openmp_kernels {
+    const char *name;
+    /* Scans the span from `carry` (lanes elements), leaving the last step's out in it. */
+    void (*scan[2])(const linrec__openmp_span *span, void *carry);
+    /* Reduces the span to the pair (A, X), lanes elements each, with last out = A * carry + X. */
+    void (*reduce[2])(const linrec__openmp_span *span, void *A, void *X);
+} linrec__openmp_kernels;
+
+extern const linrec__openmp_kernels linrec__openmp_generic;
+extern const linrec__openmp_kernels linrec__openmp_avx2;
+extern const linrec__openmp_kernels linrec__openmp_avx512;
+extern const linrec__openmp_kernels linrec__openmp_neon;
+
+/* The kernels LINREC_CPU asks for, or the best this CPU runs; fails naming why. */
+linrec_status linrec__openmp_choose_kernels(const linrec__openmp_kernels **kernels);
+
+/* How one call is spread over threads (see openmp_plan.c for the rule). */
+typedef struct linrec__openmp_plan {
+    int split_time; /* 1: every thread takes a stretch of each sequence in turn */
+    int threads;
+    size_t part;        /* split_time == 0: lanes per work item, a group's lanes cut in parts */
+    size_t parts;       /* work items per group */
+    size_t chunk_steps; /* split_time == 1: steps per thread per cache-sized super-chunk */
+    int stream;
+} linrec__openmp_plan;
+
+linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int threads);
+
+/* Thread t's chunk [*c0, *c1) of a super-chunk of `length` steps split over `threads`, as offsets
+ * from its start: whole 16-step blocks but at the end; some may be empty. */
+void linrec__openmp_chunk(size_t length, size_t threads, size_t t, size_t *c0, size_t *c1);
+
+#endif /* LINREC_BACKENDS_OPENMP_H */

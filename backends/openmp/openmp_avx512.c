@@ -1,0 +1,47 @@
+/* AVX-512F kernels: 16 f32 or 8 f64 steps per in-register scan. Compiled with -mavx512f only here
+ * and run only where the CPU and OS support it (openmp_cpu.c). */
+#include "openmp.h"
+#include "openmp_x86.h"
+
+#define STREAM_BYTES 64
+
+X86_PRIMITIVES(f32, float, __m512, _mm512, ps, ss)
+X86_PRIMITIVES(f64, double, __m512d, _mm512, pd, sd)
+
+/* valign shifts the pair (v, fill) as one 2W-lane vector: lane j takes lane j-k of v, lanes below
+ * k take fill's top lanes (all fill lanes are equal). */
+#define f32_shift(v, fill, k)                                                                      \
+    _mm512_castsi512_ps(                                                                           \
+        _mm512_alignr_epi32(_mm512_castps_si512(v), _mm512_castps_si512(fill), 16 - (k)))
+#define f64_shift(v, fill, k)                                                                      \
+    _mm512_castsi512_pd(                                                                           \
+        _mm512_alignr_epi64(_mm512_castpd_si512(v), _mm512_castpd_si512(fill), 8 - (k)))
+
+static inline __m512 f32_reverse(__m512 v)
+{
+    return _mm512_permutexvar_ps(
+        _mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), v);
+}
+
+static inline __m512 f32_last(__m512 v)
+{
+    return _mm512_permutexvar_ps(_mm512_set1_epi32(15), v);
+}
+
+static inline __m512d f64_reverse(__m512d v)
+{
+    return _mm512_permutexvar_pd(_mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7), v);
+}
+
+static inline __m512d f64_last(__m512d v)
+{
+    return _mm512_permutexvar_pd(_mm512_set1_epi64(7), v);
+}
+
+#define VEC32 __m512
+#define W32 16
+#define VEC64 __m512d
+#define W64 8
+#define ISA_NAME "avx512"
+#define ISA_TABLE linrec__openmp_avx512
+#include "openmp_isa.h"

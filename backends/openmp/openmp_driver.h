@@ -1,0 +1,253 @@
+/*
+ * Carrying out a plan (openmp_plan.c) with the chosen kernels, for one element type: include with
+ * REAL, SUFFIX (f32 or f64) and DTYPE (the kernels' index: 0 or 1) defined.
+ *
+ * Both passes are one scan in "scan order" over positions u = 0..T-1 of every sequence. Forward
+ * runs in time order (reversed for LINREC_REVERSE), backward against it, with the a of the step
+ * before in scan order as coefficient. The backward pass has two edges the kernels do not see:
+ * u = 0 takes no carry (g = dh), and u = T-1 has no h before it (da uses h0, dh0 is written).
+ */
+#define CONCAT_(a, b) a##b
+#define CONCAT(a, b) CONCAT_(a, b)
+#define FN(name) CONCAT(name##_, SUFFIX)
+#define JOB FN(job)
+
+typedef struct JOB {
+    const linrec__geometry *g;
+    const linrec__openmp_kernels *kernels;
+    const linrec__openmp_plan *plan;
+    ptrdiff_t dir; /* +1: scan order runs through increasing time */
+    int backward;
+    const REAL *a, *x, *h, *h0; /* backward: x is dh */
+    REAL *out, *da, *dh0;       /* backward: out is dx */
+} JOB;
+
+/* Element of lane 0 of group `group` at scan position u. */
+static size_t FN(at)(const JOB *j, size_t group, size_t u)
+{
+    size_t t = j->dir > 0 ? u : j->g->steps - 1 - u;
+    return group * j->g->outer_stride + t * j->g->step_stride;
+}
+
+/* Elements from one scan position to the next. */
+static ptrdiff_t FN(step)(const JOB *j)
+{
+    return j->dir * (ptrdiff_t)j->g->step_stride;
+}
+
+/* Positions [u, u + steps) of `lanes` lanes from element `at` of position u. */
+static linrec__openmp_span FN(span)(const JOB *j, size_t at, size_t steps, size_t lanes)
+{
+    ptrdiff_t step = FN(step)(j);
+    linrec__openmp_span span = {j->a + at, j->x + at, j->out + at, NULL,           NULL,
+                                steps,     lanes,     step,        j->plan->stream};
+    if (j->backward) {
+        span.coef = j->a + ((ptrdiff_t)at - step);
+        if (j->da) {
+            span.hprev = j->h + ((ptrdiff_t)at + step);
+            span.da = j->da + at;
+        }
+    }
+    return span;
+}
+
+/* A backward edge position (u = 0 or u = T-1) of lanes [l0, l0 + lanes) of a group. */
+static void FN(edge)(const JOB *j, size_t group, size_t l0, size_t lanes, size_t u, REAL *carry)
+{
+    size_t at = FN(at)(j, group, u) + l0, state = group * j->g->lanes + l0;
+    ptrdiff_t step = FN(step)(j);
+    int last = u + 1 == j->g->steps;
+    for (size_t l = 0; l < lanes; l++) {
+        REAL grad = j->x[at + l];
+        if (u > 0)
+            grad += j->a[(ptrdiff_t)(at + l) - step] * carry[l];
+        j->out[at + l] = grad;
+        carry[l] = grad;
+        if (j->da) {
+            REAL before = !last ? j->h[(ptrdiff_t)(at + l) + step] : j->h0 ? j->h0[state + l] : 0;
+            j->da[at + l] = grad * before;
+        }
+        if (last && j->dh0)
+            j->dh0[state + l] = j->a[at + l] * grad;
+    }
+}
+
+/* Scans positions [u0, u1) of lanes [l0, l0 + lanes) of a group on from `carry`. */
+static void FN(segment)(const JOB *j, size_t group, size_t l0, size_t lanes, size_t u0, size_t u1,
+                        REAL *carry)
+{
+    size_t steps = j->g->steps;
+    if (j->backward && u0 == 0)
+        FN(edge)(j, group, l0, lanes, u0++, carry);
+    size_t end = j->backward && u1 == steps ? steps - 1 : u1;
+    if (u0 < end) {
+        linrec__openmp_span span = FN(span)(j, FN(at)(j, group, u0) + l0, end - u0, lanes);
+        j->kernels->scan[DTYPE](&span, carry);
+    }
+    if (end < u1 && u0 < u1)
+        FN(edge)(j, group, l0, lanes, end, carry);
+}
+
+/* The (A, X) of positions [u0, u1) of all lanes of a group; the backward u = 0 takes no carry,
+ * as if its coefficient were 0. */
+static void FN(reduce_segment)(const JOB *j, size_t group, size_t u0, size_t u1, REAL *A, REAL *X)
+{
+    size_t lanes = j->g->lanes;
+    size_t first = j->backward && u0 == 0 ? 1 : u0;
+    linrec__openmp_span span = FN(span)(j, FN(at)(j, group, first), u1 - first, lanes);
+    j->kernels->reduce[DTYPE](&span, A, X);
+    if (first == u0)
+        return;
+    const REAL *dh = j->x + FN(at)(j, group, 0);
+    for (size_t l = 0; l < lanes; l++) {
+        X[l] = A[l] * dh[l] + X[l];
+        A[l] = 0;
+    }
+}
+
+/* The carry before position 0: h0 or zeros forward; backward u = 0 reads none. */
+static void FN(initial_carry)(const JOB *j, size_t group, size_t l0, size_t lanes, REAL *carry)
+{
+    const REAL *h0 = j->h0 && !j->backward ? j->h0 + group * j->g->lanes + l0 : NULL;
+    for (size_t l = 0; l < lanes; l++)
+        carry[l] = h0 ? h0[l] : 0;
+}
+
+/* One work item: part `item % parts` of group `item / parts`, all steps, on this thread. */
+static void FN(item)(const JOB *j, size_t item, REAL *carry)
+{
+    size_t group = item / j->plan->parts, l0 = item % j->plan->parts * j->plan->part;
+    size_t lanes = j->g->lanes - l0 < j->plan->part ? j->g->lanes - l0 : j->plan->part;
+    FN(initial_carry)(j, group, l0, lanes, carry);
+    FN(segment)(j, group, l0, lanes, 0, j->g->steps, carry);
+}
+
+/* Scratch of a time-split call: a carry row per thread and two generations of (A, X) rows per
+ * thread, so a thread may reduce its next chunk while others still read this one's. */
+#define SPLIT FN(split)
+typedef struct SPLIT {
+    REAL *carry, *pairs;
+    size_t row; /* elements per row, a cache-line multiple */
+    int threads;
+} SPLIT;
+
+static REAL *FN(pair_row)(const SPLIT *sc, unsigned generation, int thread, int which)
+{
+    return sc->pairs + ((generation * (size_t)sc->threads + (size_t)thread) * 2 + which) * sc->row;
+}
+
+/* Joins the (A, X) of thread i's chunk, if it had one, to the carry. */
+static void FN(fold)(const JOB *j, const SPLIT *sc, unsigned generation, size_t length, int p,
+                     int i, REAL *carry)
+{
+    size_t c0, c1;
+    linrec__openmp_chunk(length, (size_t)p, (size_t)i, &c0, &c1);
+    if (c0 == c1)
+        return;
+    const REAL *A = FN(pair_row)(sc, generation, i, 0), *X = FN(pair_row)(sc, generation, i, 1);
+    for (size_t l = 0; l < j->g->lanes; l++)
+        carry[l] = A[l] * carry[l] + X[l];
+}
+
+/*
+ * One group split over time. Per super-chunk: each thread but the last reduces its chunk to
+ * (A, X) (reading it from memory), one barrier, each thread folds the pairs of the chunks before
+ * its own into the carry that ended the previous super-chunk (read from the output, where its
+ * owner wrote it) and rescans its chunk, now in cache. The fold is linear in p: for the thread
+ * counts of one machine that is cheaper than the log p barriers a tree would need.
+ */
+static void FN(split_group)(const JOB *j, size_t group, const SPLIT *sc, int t, int p,
+                            unsigned *generation)
+{
+    size_t steps = j->g->steps, lanes = j->g->lanes;
+    size_t super = j->plan->chunk_steps * (size_t)p;
+    REAL *carry = sc->carry + (size_t)t * sc->row;
+    for (size_t u = 0; u < steps; u += super, *generation ^= 1u) {
+        size_t length = steps - u < super ? steps - u : super;
+        size_t c0, c1;
+        linrec__openmp_chunk(length, (size_t)p, (size_t)t, &c0, &c1);
+        REAL *A = FN(pair_row)(sc, *generation, t, 0), *X = FN(pair_row)(sc, *generation, t, 1);
+        if (c0 < c1 && c1 < length)
+            FN(reduce_segment)(j, group, u + c0, u + c1, A, X);
+#pragma omp barrier
+        if (c0 == c1)
+            continue;
+        if (u == 0)
+            FN(initial_carry)(j, group, 0, lanes, carry);
+        else
+            memcpy(carry, j->out + FN(at)(j, group, u - 1), lanes * sizeof(REAL));
+        for (int i = 0; i < t; i++)
+            FN(fold)(j, sc, *generation, length, p, i, carry);
+        FN(segment)(j, group, 0, lanes, u + c0, u + c1, carry);
+    }
+}
+
+static linrec_status FN(run)(const JOB *j)
+{
+    const linrec__openmp_plan *plan = j->plan;
+    size_t lanes = plan->split_time ? j->g->lanes : plan->part;
+    size_t row = (lanes + 15) / 16 * 16, rows = (size_t)plan->threads * (plan->split_time ? 5 : 1);
+    REAL *scratch =
+        row <= SIZE_MAX / sizeof(REAL) / rows ? malloc(rows * row * sizeof(REAL)) : NULL;
+    if (!scratch)
+        return linrec__fail(LINREC_ERR_OUT_OF_MEMORY,
+                            "backend openmp: cannot allocate %zu carry rows of %zu elements", rows,
+                            row);
+    if (plan->split_time) {
+        SPLIT sc = {scratch, scratch + (size_t)plan->threads * row, row, plan->threads};
+#pragma omp parallel num_threads(plan->threads)
+        {
+            unsigned generation = 0;
+            int t = omp_get_thread_num(), p = omp_get_num_threads();
+            for (size_t group = 0; group < j->g->outer; group++)
+                FN(split_group)(j, group, &sc, t, p, &generation);
+        }
+    } else {
+        size_t items = j->g->outer * plan->parts;
+#pragma omp parallel num_threads(plan->threads) if (plan->threads > 1)
+        {
+            REAL *carry = scratch + (size_t)omp_get_thread_num() * row;
+#pragma omp for schedule(static)
+            for (size_t i = 0; i < items; i++)
+                FN(item)(j, i, carry);
+        }
+    }
+    free(scratch);
+    return LINREC_OK;
+}
+
+static linrec_status FN(forward)(const linrec__openmp_kernels *kernels,
+                                 const linrec__scan_args *args)
+{
+    const linrec__shape *s = args->shape;
+    linrec__openmp_plan plan = linrec__openmp_plan_for(s, omp_get_max_threads());
+    JOB j = {&s->geometry, kernels, &plan, s->reverse ? -1 : 1, 0, args->a, args->x, NULL, args->h0,
+             args->h,      NULL,    NULL};
+    return FN(run)(&j);
+}
+
+static linrec_status FN(backward)(const linrec__openmp_kernels *kernels,
+                                  const linrec__backward_args *args)
+{
+    const linrec__shape *s = args->shape;
+    linrec__openmp_plan plan = linrec__openmp_plan_for(s, omp_get_max_threads());
+    JOB j = {&s->geometry,
+             kernels,
+             &plan,
+             s->reverse ? 1 : -1,
+             1,
+             args->a,
+             args->dh,
+             args->h,
+             args->h0,
+             args->dx,
+             args->da,
+             args->dh0};
+    return FN(run)(&j);
+}
+
+#undef JOB
+#undef SPLIT
+#undef FN
+#undef CONCAT
+#undef CONCAT_

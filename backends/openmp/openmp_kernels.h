@@ -1,0 +1,255 @@
+/*
+ * The kernels of one instruction set for one element type, written once over a small vector
+ * vocabulary. Include with REAL, VEC, W (elements per VEC) and SUFFIX (f32 or f64) defined, and
+ * V_(name) naming this type's primitives:
+ *   load, store (unaligned), stream (aligned, around the cache), set1, fma(a, b, c) = a*b + c, mul,
+ *   reverse (lane order), last (lane W-1 in every lane), first (lane 0 as a REAL), and, when W > 1,
+ *   shift(v, fill, k), a macro (k must be a constant): lane j takes lane j-k of v, lanes below k
+ *   take fill's.
+ * The includer also defines STREAM_BYTES (the alignment of stream, W elements; 0 when the path
+ * does not stream) and stream_fence().
+ */
+#include <stdint.h>
+
+#define CONCAT_(a, b) a##b
+#define CONCAT(a, b) CONCAT_(a, b)
+#define FN(name) CONCAT(name##_, SUFFIX)
+
+/* One step of the recurrence at element `at`, for the tails the vectors do not cover. */
+static inline REAL FN(step_one)(const REAL *coef, const REAL *x, REAL *out, const REAL *hprev,
+                                REAL *da, ptrdiff_t at, REAL carry)
+{
+    REAL value = coef[at] * carry + x[at];
+    out[at] = value;
+    if (da)
+        da[at] = value * hprev[at];
+    return value;
+}
+
+/* One level of the in-register scan: lane j joins the pair k lanes below it (the identity (1, 0)
+ * below lane k), so after levels 1, 2, 4, ... lane j holds the pair of lanes 0..j. */
+#define LEVEL(A, X, one, zero, k)                                                                  \
+    do {                                                                                           \
+        X = V_(fma)(A, V_(shift)(X, zero, k), X);                                                  \
+        A = V_(mul)(A, V_(shift)(A, one, k));                                                      \
+    } while (0)
+
+/* Afterwards X_j is the recurrence over lanes 0..j from a zero carry, A_j their a's product. */
+static inline void FN(scan_block)(VEC *A, VEC *X)
+{
+#if W > 1
+    const VEC one = V_(set1)(1), zero = V_(set1)(0);
+    LEVEL(*A, *X, one, zero, 1);
+#endif
+#if W > 2
+    LEVEL(*A, *X, one, zero, 2);
+#endif
+#if W > 4
+    LEVEL(*A, *X, one, zero, 4);
+#endif
+#if W > 8
+    LEVEL(*A, *X, one, zero, 8);
+#endif
+#if W == 1
+    (void)A;
+    (void)X;
+#endif
+}
+#undef LEVEL
+
+/* The W elements at p (p is the lowest address) with lane 0 first in scan order. */
+static inline VEC FN(load_in_order)(const REAL *p, ptrdiff_t dir)
+{
+    VEC v = V_(load)(p);
+    return dir > 0 ? v : V_(reverse)(v);
+}
+
+static inline void FN(store_in_order)(REAL *p, VEC v, ptrdiff_t dir, int stream)
+{
+    if (dir < 0)
+        v = V_(reverse)(v);
+    if (stream)
+        V_(stream)(p, v);
+    else
+        V_(store)(p, v);
+}
+
+#if STREAM_BYTES
+/* Streaming needs out and da equally aligned; the time kernel then aligns out by a few steps. */
+static int FN(may_stream)(const linrec__openmp_span *s)
+{
+    uintptr_t out = (uintptr_t)s->out, da = (uintptr_t)s->da;
+    return s->stream && out % sizeof(REAL) == 0 && (!s->da || (da - out) % STREAM_BYTES == 0);
+}
+
+/* Steps taken one at a time so that every following block of W starts STREAM_BYTES-aligned. */
+static size_t FN(steps_to_align)(const linrec__openmp_span *s)
+{
+    uintptr_t out = (uintptr_t)s->out;
+    size_t steps = s->step > 0 ? (STREAM_BYTES - out % STREAM_BYTES) % STREAM_BYTES / sizeof(REAL)
+                               : (out + sizeof(REAL)) % STREAM_BYTES / sizeof(REAL);
+    return steps < s->steps ? steps : s->steps;
+}
+
+static int FN(rows_may_stream)(const linrec__openmp_span *s)
+{
+    size_t row_bytes = (size_t)(s->step < 0 ? -s->step : s->step) * sizeof(REAL);
+    return FN(may_stream)(s) && (uintptr_t)s->out % STREAM_BYTES == 0 &&
+           row_bytes % STREAM_BYTES == 0;
+}
+#else
+static int FN(may_stream)(const linrec__openmp_span *s)
+{
+    (void)s;
+    return 0;
+}
+
+static size_t FN(steps_to_align)(const linrec__openmp_span *s)
+{
+    (void)s;
+    return 0;
+}
+
+static int FN(rows_may_stream)(const linrec__openmp_span *s)
+{
+    (void)s;
+    return 0;
+}
+#endif
+
+/*
+ * One contiguous sequence (lanes == 1): blocks of W steps are scanned in registers with log2(W)
+ * shift-and-combine levels, then joined to the carry with one FMA. The carry for the next block
+ * comes from the block's last lanes by a second FMA off the critical path, so the serial chain is
+ * one FMA per W steps instead of one per step.
+ */
+static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
+{
+    const REAL *coef = s->coef, *x = s->x, *hprev = s->hprev;
+    REAL *out = s->out, *da = s->da;
+    ptrdiff_t dir = s->step;
+    int stream = FN(may_stream)(s);
+    size_t n = s->steps, i = 0, head = stream ? FN(steps_to_align)(s) : 0;
+    REAL c = *carry;
+    for (; i < head; i++)
+        c = FN(step_one)(coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
+    VEC cv = V_(set1)(c);
+    for (; i + W <= n; i += W) {
+        ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
+        VEC A = FN(load_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
+        FN(scan_block)(&A, &X);
+        VEC h = V_(fma)(A, cv, X);
+        cv = V_(fma)(V_(last)(A), cv, V_(last)(X));
+        FN(store_in_order)(out + at, h, dir, stream);
+        if (da)
+            FN(store_in_order)
+        (da + at, V_(mul)(h, FN(load_in_order)(hprev + at, dir)), dir, stream);
+    }
+    c = V_(first)(cv);
+    for (; i < n; i++)
+        c = FN(step_one)(coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
+    if (stream)
+        stream_fence();
+    *carry = c;
+}
+
+/* The (A, X) of one contiguous sequence, by the same in-register blocks without storing. */
+static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_out)
+{
+    const REAL *coef = s->coef, *x = s->x;
+    ptrdiff_t dir = s->step;
+    size_t n = s->steps, i = 0;
+    VEC cA = V_(set1)(1), cX = V_(set1)(0);
+    for (; i + W <= n; i += W) {
+        ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
+        VEC A = FN(load_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
+        FN(scan_block)(&A, &X);
+        VEC lastA = V_(last)(A);
+        cX = V_(fma)(lastA, cX, V_(last)(X));
+        cA = V_(mul)(lastA, cA);
+    }
+    REAL pa = V_(first)(cA), px = V_(first)(cX);
+    for (; i < n; i++) {
+        ptrdiff_t at = dir * (ptrdiff_t)i;
+        px = coef[at] * px + x[at];
+        pa = coef[at] * pa;
+    }
+    *A_out = pa;
+    *X_out = px;
+}
+
+/*
+ * Rows of independent lanes: the lanes are the SIMD dimension, so a row is W-wide FMAs with no
+ * dependency inside it. The carry row lives in a small buffer that stays in L1, which keeps the
+ * outputs free to be streamed.
+ */
+static void FN(scan_rows)(const linrec__openmp_span *s, REAL *carry)
+{
+    int stream = FN(rows_may_stream)(s);
+    for (size_t r = 0; r < s->steps; r++) {
+        ptrdiff_t at = (ptrdiff_t)r * s->step;
+        const REAL *coef = (const REAL *)s->coef + at, *x = (const REAL *)s->x + at;
+        const REAL *hprev = s->da ? (const REAL *)s->hprev + at : NULL;
+        REAL *out = (REAL *)s->out + at, *da = s->da ? (REAL *)s->da + at : NULL;
+        size_t l = 0;
+        for (; l + W <= s->lanes; l += W) {
+            VEC h = V_(fma)(V_(load)(coef + l), V_(load)(carry + l), V_(load)(x + l));
+            V_(store)(carry + l, h);
+            FN(store_in_order)(out + l, h, 1, stream);
+            if (da)
+                FN(store_in_order)(da + l, V_(mul)(h, V_(load)(hprev + l)), 1, stream);
+        }
+        for (; l < s->lanes; l++)
+            carry[l] = FN(step_one)(coef, x, out, hprev, da, (ptrdiff_t)l, carry[l]);
+    }
+    if (stream)
+        stream_fence();
+}
+
+static void FN(reduce_rows)(const linrec__openmp_span *s, REAL *A, REAL *X)
+{
+    for (size_t l = 0; l < s->lanes; l++) {
+        A[l] = 1;
+        X[l] = 0;
+    }
+    for (size_t r = 0; r < s->steps; r++) {
+        const REAL *coef = (const REAL *)s->coef + (ptrdiff_t)r * s->step;
+        const REAL *x = (const REAL *)s->x + (ptrdiff_t)r * s->step;
+        size_t l = 0;
+        for (; l + W <= s->lanes; l += W) {
+            VEC a = V_(load)(coef + l);
+            V_(store)(X + l, V_(fma)(a, V_(load)(X + l), V_(load)(x + l)));
+            V_(store)(A + l, V_(mul)(a, V_(load)(A + l)));
+        }
+        for (; l < s->lanes; l++) {
+            X[l] = coef[l] * X[l] + x[l];
+            A[l] = coef[l] * A[l];
+        }
+    }
+}
+
+/* A span of one lane with unit step is one contiguous sequence; anything else is rows. */
+static int FN(is_time)(const linrec__openmp_span *s)
+{
+    return s->lanes == 1 && (s->step == 1 || s->step == -1);
+}
+
+static void FN(scan)(const linrec__openmp_span *s, void *carry)
+{
+    if (FN(is_time)(s))
+        FN(scan_time)(s, carry);
+    else
+        FN(scan_rows)(s, carry);
+}
+
+static void FN(reduce)(const linrec__openmp_span *s, void *A, void *X)
+{
+    if (FN(is_time)(s))
+        FN(reduce_time)(s, A, X);
+    else
+        FN(reduce_rows)(s, A, X);
+}
+
+#undef FN
+#undef CONCAT
+#undef CONCAT_

@@ -1,0 +1,105 @@
+/*
+ * How a call is spread over p threads. The problem is `outer` groups of `lanes` contiguous
+ * sequences (src/backend.h); the work items are a group's lanes cut into parts.
+ *
+ * 1. Below PARALLEL_MIN_ELEMENTS one thread does everything: a fork-join costs more than it saves
+ *    (measured on 2 cores: two threads win from about 32Ki-64Ki elements).
+ * 2. Independent sequences first. A group's lanes are cut into parts of whole cache lines, no
+ *    wider than MAX_PART_BYTES (so a thread's carry row stays in L1), and into more parts while
+ *    that is what balances the items over the threads. When the items balance (their count is a
+ *    multiple of p, or at least BALANCED_ITEMS_PER_THREAD * p), each thread walks whole items in
+ *    one pass: SIMD across lanes for rows, the time-SIMD kernel for a single contiguous sequence.
+ * 3. Otherwise (few sequences, or few narrow lanes) and when a group holds at least
+ *    SPLIT_MIN_ELEMENTS per thread, the time axis is split: groups in turn, each in super-chunks,
+ *    every thread reducing its chunk, combining carries and rescanning it while it is in cache.
+ *    (Measured on 2 cores, one sequence: 0.9x of one thread at 32Ki steps, 1.14x at 64Ki, 1.2x
+ *    to 1.4x from 128Ki on while it fits in cache; memory-bound beyond.)
+ * 4. Otherwise the items go to the threads unbalanced.
+ * Outputs of at least STREAM_MIN_BYTES per array are written around the cache.
+ */
+#include "openmp.h"
+
+enum {
+    PARALLEL_MIN_ELEMENTS = 1 << 16,
+    CACHE_LINE = 64,
+    MAX_PART_BYTES = 16 << 10,
+    BALANCED_ITEMS_PER_THREAD = 4,
+    SPLIT_MIN_ELEMENTS = 1 << 15,
+    /* Bytes of a and x a thread reads per super-chunk: enough super-chunks (SUPER_CHUNKS) for the
+     * threads' reduce and rescan to overlap, each long enough that restarting the memory streams
+     * and the barrier stay small beside it, and short enough to be rescanned from L2 or L3. */
+    SUPER_CHUNKS = 8,
+    CHUNK_MIN_BYTES = 128 << 10,
+    CHUNK_MAX_BYTES = 1 << 20,
+    CHUNK_ALIGN_STEPS = 16,
+    /* Relative chunk lengths: the last thread has no reduction to do, so it scans a longer one. */
+    REDUCING_SHARE = 2,
+    LAST_SHARE = 4
+};
+
+#define STREAM_MIN_BYTES ((size_t)4 << 20)
+
+static size_t ceil_div(size_t a, size_t b)
+{
+    return a / b + (a % b != 0);
+}
+
+static size_t round_up(size_t a, size_t b)
+{
+    return ceil_div(a, b) * b;
+}
+
+static int balanced(size_t items, size_t threads)
+{
+    return items % threads == 0 || items >= BALANCED_ITEMS_PER_THREAD * threads;
+}
+
+/* Lanes per part, a multiple of `unit` unless it is all of them. */
+static size_t part_lanes(size_t lanes, size_t parts, size_t unit)
+{
+    size_t part = round_up(ceil_div(lanes, parts), unit);
+    return part < lanes ? part : lanes;
+}
+
+linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int threads)
+{
+    const linrec__geometry *g = &shape->geometry;
+    size_t size = shape->element_size, unit = CACHE_LINE / size;
+    size_t p = threads > 1 && shape->elements >= PARALLEL_MIN_ELEMENTS ? (size_t)threads : 1;
+    linrec__openmp_plan plan = {0};
+    plan.stream = shape->elements * size >= STREAM_MIN_BYTES;
+
+    size_t parts = ceil_div(g->lanes, MAX_PART_BYTES / size);
+    while (!balanced(g->outer * parts, p) && g->lanes / (parts + 1) >= unit)
+        parts++;
+    plan.part = part_lanes(g->lanes, parts, unit);
+    plan.parts = ceil_div(g->lanes, plan.part);
+    size_t items = g->outer * plan.parts;
+
+    if (!balanced(items, p) && g->steps * g->lanes >= SPLIT_MIN_ELEMENTS * p) {
+        plan.split_time = 1;
+        plan.threads = (int)p;
+        size_t step_bytes = 2 * size * g->lanes;
+        size_t steps = ceil_div(g->steps, SUPER_CHUNKS * p);
+        size_t least = CHUNK_MIN_BYTES / step_bytes, most = CHUNK_MAX_BYTES / step_bytes;
+        steps = steps < least ? least : steps > most ? most : steps;
+        plan.chunk_steps = round_up(steps ? steps : 1, CHUNK_ALIGN_STEPS);
+        return plan;
+    }
+    plan.threads = (int)(items < p ? items : p);
+    return plan;
+}
+
+/* Where thread t's chunk starts: REDUCING_SHARE shares per thread before it, whole blocks. */
+static size_t chunk_start(size_t length, size_t threads, size_t t)
+{
+    size_t unit = ceil_div(length, REDUCING_SHARE * (threads - 1) + LAST_SHARE);
+    size_t start = round_up(t * REDUCING_SHARE * unit, CHUNK_ALIGN_STEPS);
+    return t < threads && start < length ? start : length;
+}
+
+void linrec__openmp_chunk(size_t length, size_t threads, size_t t, size_t *c0, size_t *c1)
+{
+    *c0 = chunk_start(length, threads, t);
+    *c1 = chunk_start(length, threads, t + 1);
+}

@@ -1,0 +1,116 @@
+/*
+ * Lengths and sizes where a backend that splits sequences over threads cuts them: just past
+ * multiples of 16 steps (SIMD blocks, chunk alignment) and of the cache-sized super-chunks the
+ * openmp backend walks (16Ki f32 or 8Ki f64 steps per thread for one sequence, with 2 or 3
+ * threads), so that one-step chunks, empty chunks and a backward pass whose last chunk is its
+ * first step alone all occur; and outputs of 4 MiB and more, which are written around the cache.
+ * Every shape is valid for every backend.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "harness.h"
+#include "reference.h"
+
+static void forward_and_backward(linrec_context *ctx, const linrec_problem *p, uint64_t seed)
+{
+    test_case tc = test_case_new(p, seed, 1);
+    test_forward(ctx, &tc, 0, 0);
+    test_forward(ctx, &tc, 1, 1);
+    test_backward(ctx, &tc, 1, 0, 1, 1);
+    test_backward(ctx, &tc, 0, 1, 1, 0);
+    test_case_free(&tc);
+}
+
+/* Steps just past k super-chunks of `per_thread` steps on 2 and 3 threads. */
+static void sequence_lengths(linrec_dtype dtype, size_t per_thread)
+{
+    static const size_t past[] = {1, 17, 33};
+    linrec_context *ctx = test_context();
+    uint64_t seed = 7000 + 100 * (uint64_t)dtype;
+    for (size_t threads = 2; threads <= 3; threads++)
+        for (size_t i = 0; i < sizeof past / sizeof past[0]; i++)
+            for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+                size_t steps = per_thread * threads + past[i];
+                linrec_problem p = {dtype, LINREC_LAYOUT_BCT, 1, steps, 1, flags};
+                forward_and_backward(ctx, &p, seed++);
+            }
+    linrec_context_destroy(ctx);
+}
+
+Test(chunking, f32_one_sequence_past_super_chunks)
+{
+    sequence_lengths(LINREC_F32, 16384);
+}
+
+Test(chunking, f64_one_sequence_past_super_chunks)
+{
+    sequence_lengths(LINREC_F64, 8192);
+}
+
+/* A few narrow lanes split over time: rows of 3 or 5 lanes, lengths off multiples of 16. */
+Test(chunking, narrow_rows_split_over_time)
+{
+    static const size_t dims[][3] = {{1, 40017, 3}, {1, 30001, 5}, {3, 20033, 1}};
+    linrec_context *ctx = test_context();
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+        for (int layout = LINREC_LAYOUT_TBC; layout <= LINREC_LAYOUT_BTC; layout++)
+            for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+                linrec_problem p = {
+                    LINREC_F32, (linrec_layout)layout, dims[i][0], dims[i][1], dims[i][2], flags};
+                forward_and_backward(ctx, &p, 7300 + 10 * i + 2 * (size_t)layout + flags);
+            }
+    linrec_context_destroy(ctx);
+}
+
+/* Outputs of 4 MiB and more: aligned rows, and sequences starting at odd addresses. */
+Test(chunking, large_outputs)
+{
+    static const struct {
+        linrec_dtype dtype;
+        linrec_layout layout;
+        size_t batch, steps, channels;
+    } shapes[] = {
+        {LINREC_F32, LINREC_LAYOUT_TBC, 1, 1030, 1024},
+        {LINREC_F32, LINREC_LAYOUT_BCT, 3, 70001, 5},
+        {LINREC_F64, LINREC_LAYOUT_BCT, 1, 175001, 3},
+        {LINREC_F64, LINREC_LAYOUT_BTC, 2, 1000, 264},
+    };
+    linrec_context *ctx = test_context();
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+            linrec_problem p = {shapes[i].dtype, shapes[i].layout,   shapes[i].batch,
+                                shapes[i].steps, shapes[i].channels, flags};
+            forward_and_backward(ctx, &p, 7500 + 2 * i + flags);
+        }
+    linrec_context_destroy(ctx);
+}
+
+/* A NaN in x at step t0 of lane 1 poisons that lane from t0 on in scan order, nothing else, when
+ * t0 sits at a block or chunk edge of a sequence split over time. */
+Test(chunking, nan_at_chunk_edges)
+{
+    static const size_t at[] = {0, 15, 16, 8191, 8192, 16384, 16400, 40016};
+    linrec_context *ctx = test_context();
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+            linrec_problem p = {LINREC_F32, LINREC_LAYOUT_TBC, 1, 40017, 3, flags};
+            test_case tc = test_case_new(&p, 7700 + i, 0);
+            size_t t0 = flags ? p.steps - 1 - at[i] : at[i];
+            test_array_set(&tc.x, ref_index(&p, 0, t0, 1), NAN);
+            test_array h = test_array_new(p.dtype, test_elements(&p));
+            cr_assert_eq(linrec_scan(ctx, &p, tc.a.data, tc.x.data, NULL, h.data), LINREC_OK, "%s",
+                         linrec_last_error());
+            for (size_t t = 0; t < p.steps; t++)
+                for (size_t c = 0; c < p.channels; c++) {
+                    int poisoned = c == 1 && (flags ? t <= t0 : t >= t0);
+                    double value = test_array_get(&h, ref_index(&p, 0, t, c));
+                    cr_assert_eq(isnan(value) != 0, poisoned,
+                                 "NaN at step %zu on %s: h(%zu, %zu) = %g", t0, test_describe(&p),
+                                 t, c, value);
+                }
+            test_array_free(&h);
+            test_case_free(&tc);
+        }
+    linrec_context_destroy(ctx);
+}
