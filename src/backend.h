@@ -16,10 +16,11 @@
 
 #include <stddef.h>
 
+#include "linrec/cells.h"
 #include "linrec/linrec.h"
 
 /* Bumped whenever linrec__host, linrec__backend or the argument structs change. */
-#define LINREC__ABI_VERSION 1u
+#define LINREC__ABI_VERSION 2u
 
 #define LINREC__PLUGIN_ENTRY "linrec_plugin_entry"
 
@@ -78,6 +79,27 @@ typedef struct linrec__backward_args {
     void *dh0; /* may be NULL */
 } linrec__backward_args;
 
+/* Fused cell arguments (host pointers). The arrays a kind does not use are NULL; no output
+ * overlaps anything. */
+typedef struct linrec__cell_args {
+    const linrec__shape *shape;
+    linrec_cell cell;
+    linrec_cell_inputs in;
+    const void *c0; /* may be NULL */
+    void *c, *y;    /* y is NULL for GILR */
+} linrec__cell_args;
+
+typedef struct linrec__cell_backward_args {
+    const linrec__shape *shape;
+    linrec_cell cell;
+    linrec_cell_inputs in;
+    const void *c0; /* may be NULL */
+    const void *c;
+    const void *dc, *dy; /* GILR: dc, no dy; the others: dy, and dc may be NULL */
+    linrec_cell_gradients grads;
+    void *dc0; /* may be NULL */
+} linrec__cell_backward_args;
+
 /* What a backend is asked to open. */
 typedef struct linrec__open_args {
     const linrec__host *host;
@@ -115,6 +137,11 @@ typedef struct linrec__backend {
                                  size_t bytes);
     linrec_status (*scan_device)(void *state, const linrec__scan_args *args);
     linrec_status (*scan_backward_device)(void *state, const linrec__backward_args *args);
+
+    /* Fused cells on host pointers (linrec/cells.h); NULL where the backend has none, and the
+     * core answers LINREC_ERR_UNSUPPORTED. */
+    linrec_status (*cell_forward)(void *state, const linrec__cell_args *args);
+    linrec_status (*cell_backward)(void *state, const linrec__cell_backward_args *args);
 } linrec__backend;
 
 typedef const linrec__backend *(*linrec__plugin_entry_fn)(const linrec__host *host);

@@ -10,10 +10,10 @@ static void describe_forward(const linrec__shape *shape, const void *a, const vo
 {
     size_t data = shape->elements * shape->element_size;
     size_t state = shape->states * shape->element_size;
-    arrays[0] = (linrec__array){"a", a, data, ARRAY_INPUT, 1, -1};
-    arrays[1] = (linrec__array){"x", x, data, ARRAY_INPUT, 1, -1};
-    arrays[2] = (linrec__array){"h0", h0, state, ARRAY_INPUT, 0, -1};
-    arrays[3] = (linrec__array){"h", h, data, ARRAY_OUTPUT, 1, 1};
+    arrays[0] = (linrec__array){"a", a, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
+    arrays[1] = (linrec__array){"x", x, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
+    arrays[2] = (linrec__array){"h0", h0, state, ARRAY_INPUT, ARRAY_OPTIONAL, -1};
+    arrays[3] = (linrec__array){"h", h, data, ARRAY_OUTPUT, ARRAY_REQUIRED, 1};
 }
 
 static void describe_backward(const linrec__shape *shape, const void *a, const void *h0,
@@ -22,14 +22,14 @@ static void describe_backward(const linrec__shape *shape, const void *a, const v
 {
     size_t data = shape->elements * shape->element_size;
     size_t state = shape->states * shape->element_size;
-    arrays[BW_A] = (linrec__array){"a", a, data, ARRAY_INPUT, 1, -1};
-    arrays[BW_H0] = (linrec__array){"h0", h0, state, ARRAY_INPUT, 0, -1};
-    arrays[BW_H] =
-        (linrec__array){"h (needed because da is requested)", h, data, ARRAY_INPUT, da != NULL, -1};
-    arrays[BW_DH] = (linrec__array){"dh", dh, data, ARRAY_INPUT, 1, -1};
-    arrays[BW_DX] = (linrec__array){"dx", dx, data, ARRAY_OUTPUT, 1, BW_DH};
-    arrays[BW_DA] = (linrec__array){"da", da, data, ARRAY_OUTPUT, 0, -1};
-    arrays[BW_DH0] = (linrec__array){"dh0", dh0, state, ARRAY_OUTPUT, 0, -1};
+    arrays[BW_A] = (linrec__array){"a", a, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
+    arrays[BW_H0] = (linrec__array){"h0", h0, state, ARRAY_INPUT, ARRAY_OPTIONAL, -1};
+    arrays[BW_H] = (linrec__array){"h (needed because da is requested)", h, data, ARRAY_INPUT,
+                                   da ? ARRAY_REQUIRED : ARRAY_OPTIONAL, -1};
+    arrays[BW_DH] = (linrec__array){"dh", dh, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
+    arrays[BW_DX] = (linrec__array){"dx", dx, data, ARRAY_OUTPUT, ARRAY_REQUIRED, BW_DH};
+    arrays[BW_DA] = (linrec__array){"da", da, data, ARRAY_OUTPUT, ARRAY_OPTIONAL, -1};
+    arrays[BW_DH0] = (linrec__array){"dh0", dh0, state, ARRAY_OUTPUT, ARRAY_OPTIONAL, -1};
 }
 
 /* Buffer calls: each buffer given must belong to ctx and hold its array. */
@@ -52,18 +52,6 @@ static linrec_status check_buffers(const linrec_context *ctx, const linrec__arra
     return LINREC_OK;
 }
 
-/* Checks what every call checks first. Sets *empty when the problem has no elements. */
-static linrec_status begin_call(const linrec_context *ctx, const linrec_problem *p,
-                                linrec__shape *shape, int *empty)
-{
-    *empty = 0;
-    if (!ctx)
-        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT, "the context is NULL");
-    linrec_status status = linrec__shape_init(p, shape);
-    *empty = status == LINREC_OK && shape->elements == 0;
-    return status;
-}
-
 static linrec_status check_call(const linrec_context *ctx, const linrec__array *arrays,
                                 size_t count, int buffers)
 {
@@ -77,7 +65,7 @@ static linrec_status check_forward(const linrec_context *ctx, const linrec_probl
                                    const void *a, const void *x, const void *h0, const void *h,
                                    int buffers, linrec__shape *shape, int *empty)
 {
-    linrec_status status = begin_call(ctx, p, shape, empty);
+    linrec_status status = linrec__begin_call(ctx, p, shape, empty);
     if (status != LINREC_OK || *empty)
         return status;
     linrec__array arrays[FORWARD_ARRAYS];
@@ -90,7 +78,7 @@ static linrec_status check_backward(const linrec_context *ctx, const linrec_prob
                                     const void *dx, const void *da, const void *dh0, int buffers,
                                     linrec__shape *shape, int *empty)
 {
-    linrec_status status = begin_call(ctx, p, shape, empty);
+    linrec_status status = linrec__begin_call(ctx, p, shape, empty);
     if (status != LINREC_OK || *empty)
         return status;
     linrec__array arrays[BACKWARD_ARRAYS];

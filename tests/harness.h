@@ -10,6 +10,18 @@
 /* An error at an element may be this many epsilons of the element's absolute-value bound. */
 #define TEST_ERROR_EPSILONS 64.0
 
+/* Expects `call` to return `status` with a last-error text that contains `fragment` (with
+ * <criterion/criterion.h> and <string.h> included). */
+#define expect_failure(call, status, fragment)                                                     \
+    do {                                                                                           \
+        linrec_status got_ = (call);                                                               \
+        cr_expect_eq(got_, (status), "%s returned %d (%s), expected %d", #call, (int)got_,         \
+                     linrec_status_string(got_), (int)(status));                                   \
+        cr_expect(strstr(linrec_last_error(), (fragment)) != NULL,                                 \
+                  "%s: last error \"%s\" does not mention \"%s\"", #call, linrec_last_error(),     \
+                  (fragment));                                                                     \
+    } while (0)
+
 /* A context on the backend named by LINREC_BACKEND (auto if unset); fails the test otherwise. */
 linrec_context *test_context(void);
 

@@ -15,8 +15,7 @@ size_t ref_index(const linrec_problem *p, size_t b, size_t t, size_t c)
     return 0;
 }
 
-/* The step that comes `k`-th in the problem's direction. */
-static size_t step_at(const linrec_problem *p, size_t k)
+size_t ref_step_at(const linrec_problem *p, size_t k)
 {
     return (p->flags & LINREC_REVERSE) ? p->steps - 1 - k : k;
 }
@@ -29,7 +28,7 @@ void ref_forward(const linrec_problem *p, const double *a, const double *x, cons
             long double state = h0 ? h0[b * p->channels + c] : 0.0L;
             long double state_abs = fabsl(state);
             for (size_t k = 0; k < p->steps; k++) {
-                size_t i = ref_index(p, b, step_at(p, k), c);
+                size_t i = ref_index(p, b, ref_step_at(p, k), c);
                 state = (long double)a[i] * state + (long double)x[i];
                 state_abs = fabsl((long double)a[i]) * state_abs + fabsl((long double)x[i]);
                 h[i] = state;
@@ -46,10 +45,10 @@ void ref_backward(const linrec_problem *p, const double *a, const double *h0, co
             long double g = 0.0L, g_abs = 0.0L, a_next = 0.0L;
             size_t first = 0;
             for (size_t k = p->steps; k-- > 0;) {
-                size_t i = ref_index(p, b, step_at(p, k), c);
+                size_t i = ref_index(p, b, ref_step_at(p, k), c);
                 g = (long double)dh[i] + a_next * g;
                 g_abs = fabsl((long double)dh[i]) + fabsl(a_next) * g_abs;
-                long double before = k > 0 ? h[ref_index(p, b, step_at(p, k - 1), c)]
+                long double before = k > 0 ? h[ref_index(p, b, ref_step_at(p, k - 1), c)]
                                      : h0  ? h0[b * p->channels + c]
                                            : 0.0;
                 out->dx[i] = g;

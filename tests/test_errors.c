@@ -5,16 +5,6 @@
 
 #include "harness.h"
 
-#define expect_failure(call, status, fragment)                                                     \
-    do {                                                                                           \
-        linrec_status got_ = (call);                                                               \
-        cr_expect_eq(got_, (status), "%s returned %d (%s), expected %d", #call, (int)got_,         \
-                     linrec_status_string(got_), (int)(status));                                   \
-        cr_expect(strstr(linrec_last_error(), (fragment)) != NULL,                                 \
-                  "%s: last error \"%s\" does not mention \"%s\"", #call, linrec_last_error(),     \
-                  (fragment));                                                                     \
-    } while (0)
-
 enum { B = 2, T = 5, C = 3, N = B * T * C };
 
 static const linrec_problem good = {LINREC_F32, LINREC_LAYOUT_TBC, B, T, C, 0};

@@ -90,6 +90,8 @@ static const linrec__backend openmp_backend = {
     .device = openmp_device,
     .scan = openmp_scan,
     .scan_backward = openmp_scan_backward,
+    .cell_forward = linrec__openmp_cell_forward,
+    .cell_backward = linrec__openmp_cell_backward,
 };
 
 const linrec__backend *linrec__openmp_backend(void)

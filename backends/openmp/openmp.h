@@ -59,4 +59,8 @@ linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int thre
  * from its start: whole 16-step blocks but at the end; some may be empty. */
 void linrec__openmp_chunk(size_t length, size_t threads, size_t t, size_t *c0, size_t *c1);
 
+/* The fused cells (openmp_cells.c), on the same plan as the scan. */
+linrec_status linrec__openmp_cell_forward(void *state, const linrec__cell_args *args);
+linrec_status linrec__openmp_cell_backward(void *state, const linrec__cell_backward_args *args);
+
 #endif /* LINREC_BACKENDS_OPENMP_H */

@@ -1,4 +1,7 @@
 /* The serial backend: the plain loop on the calling thread, the reference every backend matches. */
+#include <stdlib.h>
+
+#include "cell_kernels.h"
 #include "internal.h"
 #include "serial_loops.h"
 
@@ -38,6 +41,39 @@ static linrec_status serial_scan_backward(void *state, const linrec__backward_ar
     return LINREC_OK;
 }
 
+/* Runs a cell call, given as the scan of either element type, with a carry row of scratch. */
+static linrec_status run_cells(const linrec__shape *shape, const linrec__cell_scan_f32 *s32,
+                               const linrec__cell_scan_f64 *s64)
+{
+    void *carry = malloc(shape->geometry.lanes * shape->element_size);
+    if (!carry)
+        return linrec__fail(LINREC_ERR_OUT_OF_MEMORY,
+                            "backend serial: cannot allocate a carry row of %zu elements",
+                            shape->geometry.lanes);
+    if (shape->problem.dtype == LINREC_F32)
+        linrec__cell_scan_all_f32(s32, carry);
+    else
+        linrec__cell_scan_all_f64(s64, carry);
+    free(carry);
+    return LINREC_OK;
+}
+
+static linrec_status serial_cell_forward(void *state, const linrec__cell_args *args)
+{
+    (void)state;
+    linrec__cell_scan_f32 s32 = linrec__cell_scan_forward_f32(args);
+    linrec__cell_scan_f64 s64 = linrec__cell_scan_forward_f64(args);
+    return run_cells(args->shape, &s32, &s64);
+}
+
+static linrec_status serial_cell_backward(void *state, const linrec__cell_backward_args *args)
+{
+    (void)state;
+    linrec__cell_scan_f32 s32 = linrec__cell_scan_backward_f32(args);
+    linrec__cell_scan_f64 s64 = linrec__cell_scan_backward_f64(args);
+    return run_cells(args->shape, &s32, &s64);
+}
+
 static const linrec__backend serial_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "serial",
@@ -47,6 +83,8 @@ static const linrec__backend serial_backend = {
     .device = serial_device,
     .scan = serial_scan,
     .scan_backward = serial_scan_backward,
+    .cell_forward = serial_cell_forward,
+    .cell_backward = serial_cell_backward,
 };
 
 const linrec__backend *linrec__serial_backend(void)
