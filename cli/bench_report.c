@@ -51,8 +51,12 @@ static void print_table(const bench_result *results, size_t count)
         }
         double elements, bytes, of_memcpy, over_serial;
         rates(r, &elements, &bytes, &of_memcpy, &over_serial);
-        printf("%10.3f %9.3f %8.2f %7.2f %6.2fx\n", r->seconds * 1e3, elements / 1e9, bytes / 1e9,
-               of_memcpy, over_serial);
+        printf("%10.3f %9.3f %8.2f %7.2f ", r->seconds * 1e3, elements / 1e9, bytes / 1e9,
+               of_memcpy);
+        if (over_serial > 0)
+            printf("%6.2fx\n", over_serial);
+        else
+            printf("%7s\n", "-"); /* serial baseline not run (--no-serial) or failed */
     }
     printf("memcpy: fraction of the bandwidth of a host memcpy moving the same bytes, timed in "
            "this run; serial: speedup over the serial backend.\n");
