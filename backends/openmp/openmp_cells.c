@@ -7,6 +7,38 @@
 #include "cell_kernels.h"
 #include "openmp.h"
 
+/* What an element costs in the two passes of a time split, in libm calls plus one for the step: the
+ * reducing pass computes a and x (backward: a and a e), the rescan every gate. */
+typedef struct cell_costs {
+    size_t reduce, rescan;
+} cell_costs;
+
+static cell_costs cell_costs_of(linrec_cell_kind kind, int elu, int has_output_gate, int backward)
+{
+    size_t candidate = kind != LINREC_CELL_SRU, input = kind == LINREC_CELL_GILR_LSTM;
+    size_t output = has_output_gate != 0;
+    if (!backward)
+        return (cell_costs){2 + candidate + input, 2 + candidate + input + output};
+    return (cell_costs){2 + output, 2 + output + candidate + input + (elu != 0)};
+}
+
+static size_t cell_chunk_start(const cell_costs *c, size_t length, size_t threads, size_t t)
+{
+    size_t total = c->rescan * (threads - 1) + c->reduce + c->rescan;
+    size_t start = (t * c->rescan * length / total + 15) / 16 * 16;
+    return t < threads && start < length ? start : length;
+}
+
+/* Thread t's chunk [*c0, *c1) of a super-chunk of `length` steps split over `threads`. A reducing
+ * thread does both passes on its chunk, the last only the rescan, so chunks are sized to balance
+ * reduce + rescan on the ones against rescan on the other; whole 16-step blocks but at the end. */
+static void cell_chunk(const cell_costs *c, size_t length, size_t threads, size_t t, size_t *c0,
+                       size_t *c1)
+{
+    *c0 = cell_chunk_start(c, length, threads, t);
+    *c1 = cell_chunk_start(c, length, threads, t + 1);
+}
+
 #define REAL float
 #define SUFFIX f32
 #include "openmp_cells.h"

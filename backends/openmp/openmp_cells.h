@@ -9,7 +9,8 @@
  * the pre-activations on the fly; one barrier; each thread folds the pairs of the chunks before
  * its own into the carry that ended the previous super-chunk and rescans its chunk, gates again,
  * now from cache. The carry that ends a super-chunk (the state forward, k = a g backward, which
- * no output holds) is handed on in one of two rows, alternating like the pairs.
+ * no output holds) is handed on in one of two rows, alternating like the pairs. The chunks are
+ * the cells' own (cell_chunk in openmp_cells.c): the gates, not memory, set their cost.
  */
 #define CONCAT_(a, b) a##b
 #define CONCAT(a, b) CONCAT_(a, b)
@@ -19,11 +20,14 @@
 #define SHARE FN(cell_share)
 
 /* Scratch of a time-split call: per thread a carry row and two generations of (A, X) rows, and
- * two rows for the carry that ends a super-chunk. */
+ * two rows for the carry that ends a super-chunk. Rows are whole cache lines from an aligned
+ * start: the cells update their carries element by element, and two threads' carries sharing a
+ * line would cost more than the gates. */
 typedef struct SHARE {
     REAL *carry, *pairs, *ends;
     size_t row; /* elements per row, a cache-line multiple */
     int threads;
+    cell_costs costs;
 } SHARE;
 
 static REAL *FN(cell_pair_row)(const SHARE *sh, unsigned generation, int thread, int which)
@@ -36,7 +40,7 @@ static void FN(cell_fold)(const SHARE *sh, unsigned generation, size_t length, i
                           size_t lanes, REAL *carry)
 {
     size_t c0, c1;
-    linrec__openmp_chunk(length, (size_t)p, (size_t)i, &c0, &c1);
+    cell_chunk(&sh->costs, length, (size_t)p, (size_t)i, &c0, &c1);
     if (c0 == c1)
         return;
     const REAL *A = FN(cell_pair_row)(sh, generation, i, 0);
@@ -55,7 +59,7 @@ static void FN(cell_split_group)(const SCAN *s, const linrec__openmp_plan *plan,
     for (size_t u = 0; u < steps; u += super, *generation ^= 1u) {
         size_t length = steps - u < super ? steps - u : super;
         size_t c0, c1;
-        linrec__openmp_chunk(length, (size_t)p, (size_t)t, &c0, &c1);
+        cell_chunk(&sh->costs, length, (size_t)p, (size_t)t, &c0, &c1);
         REAL *A = FN(cell_pair_row)(sh, *generation, t, 0);
         REAL *X = FN(cell_pair_row)(sh, *generation, t, 1);
         if (c0 < c1 && c1 < length) {
@@ -92,14 +96,19 @@ static linrec_status FN(openmp_cells)(const SCAN *s, const linrec__shape *shape)
     size_t row = (lanes + 15) / 16 * 16;
     size_t rows = (size_t)plan.threads * (plan.split_time ? 5 : 1) + (plan.split_time ? 2 : 0);
     REAL *scratch =
-        row <= SIZE_MAX / sizeof(REAL) / rows ? malloc(rows * row * sizeof(REAL)) : NULL;
+        row <= SIZE_MAX / sizeof(REAL) / rows ? aligned_alloc(64, rows * row * sizeof(REAL)) : NULL;
     if (!scratch)
         return linrec__fail(LINREC_ERR_OUT_OF_MEMORY,
                             "backend openmp: cannot allocate %zu cell carry rows of %zu elements",
                             rows, row);
     if (plan.split_time) {
         REAL *pairs = scratch + (size_t)plan.threads * row;
-        SHARE sh = {scratch, pairs, pairs + (size_t)plan.threads * 4 * row, row, plan.threads};
+        SHARE sh = {.carry = scratch,
+                    .pairs = pairs,
+                    .ends = pairs + (size_t)plan.threads * 4 * row,
+                    .row = row,
+                    .threads = plan.threads,
+                    .costs = cell_costs_of(s->k.kind, s->k.elu, s->k.o != NULL, s->backward)};
 #pragma omp parallel num_threads(plan.threads)
         {
             unsigned generation = 0;
