@@ -59,6 +59,21 @@ linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int thre
  * from its start: whole 16-step blocks but at the end; some may be empty. */
 void linrec__openmp_chunk(size_t length, size_t threads, size_t t, size_t *c0, size_t *c1);
 
+/* How far one thread of a time-split call has got: super-chunks reduced and rescanned, counted
+ * over the call. Each on its own cache line, since the other threads poll it. */
+typedef struct linrec__openmp_progress {
+    atomic_size_t count;
+    char pad[64 - sizeof(atomic_size_t)];
+} linrec__openmp_progress;
+
+/* Publishes that `count` super-chunks are done; what the thread wrote before is then visible to
+ * a thread whose wait sees it. */
+void linrec__openmp_publish(linrec__openmp_progress *progress, size_t count);
+
+/* Returns once `progress` has reached `count`. Spins briefly, then sleeps: a peer that the OS
+ * has descheduled (another process on the cores) then gets a core instead of the spinner. */
+void linrec__openmp_wait(const linrec__openmp_progress *progress, size_t count);
+
 /* The fused cells (openmp_cells.c), on the same plan as the scan. */
 linrec_status linrec__openmp_cell_forward(void *state, const linrec__cell_args *args);
 linrec_status linrec__openmp_cell_backward(void *state, const linrec__cell_backward_args *args);

@@ -27,7 +27,7 @@ enum {
     SPLIT_MIN_ELEMENTS = 1 << 15,
     /* Bytes of a and x a thread reads per super-chunk: enough super-chunks (SUPER_CHUNKS) for the
      * threads' reduce and rescan to overlap, each long enough that restarting the memory streams
-     * and the barrier stay small beside it, and short enough to be rescanned from L2 or L3. */
+     * and the waits stay small beside it, and short enough to be rescanned from L2 or L3. */
     SUPER_CHUNKS = 8,
     CHUNK_MIN_BYTES = 128 << 10,
     CHUNK_MAX_BYTES = 1 << 20,
