@@ -8,6 +8,8 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "reference.h"
@@ -110,6 +112,79 @@ Test(chunking, nan_at_chunk_edges)
                                  t, c, value);
                 }
             test_array_free(&h);
+            test_case_free(&tc);
+        }
+    linrec_context_destroy(ctx);
+}
+
+/* Copies `bytes` from `src` to `offset` bytes into a fresh 64-byte-aligned block. */
+static unsigned char *placed_copy(const void *src, size_t bytes, size_t offset)
+{
+    unsigned char *block = aligned_alloc(64, (bytes + 64 + 63) / 64 * 64);
+    cr_assert_not_null(block);
+    if (src)
+        memcpy(block + offset, src, bytes);
+    else
+        memset(block + offset, 0, bytes);
+    return block;
+}
+
+/* The bits of h, dx and da do not depend on where the arrays sit: outputs of 4 MiB and more,
+ * which are streamed, with every array moved by 0, 4, ..., 60 bytes from a 64-byte boundary. */
+Test(chunking, large_outputs_independent_of_alignment)
+{
+    static const struct {
+        linrec_dtype dtype;
+        size_t batch, steps, channels;
+    } shapes[] = {
+        {LINREC_F32, 1, ((size_t)1 << 21) + 5, 1},
+        {LINREC_F32, 2, ((size_t)1 << 19) + 3, 3},
+        {LINREC_F64, 1, ((size_t)1 << 20) + 3, 1},
+    };
+    linrec_context *ctx = test_context();
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+            linrec_problem p = {shapes[i].dtype, LINREC_LAYOUT_BCT,  shapes[i].batch,
+                                shapes[i].steps, shapes[i].channels, flags};
+            test_case tc = test_case_new(&p, 7900 + 2 * i + flags, 1);
+            size_t bytes = test_elements(&p) * test_element_size(p.dtype);
+            unsigned char *first[3] = {NULL, NULL, NULL};
+            for (size_t offset = 0; offset < 64; offset += 4) {
+                if (p.dtype == LINREC_F64 && offset % 8)
+                    continue;
+                unsigned char *a = placed_copy(tc.a.data, bytes, offset);
+                unsigned char *x = placed_copy(tc.x.data, bytes, offset);
+                unsigned char *h = placed_copy(NULL, bytes, offset);
+                unsigned char *dh = placed_copy(tc.dh.data, bytes, offset);
+                unsigned char *dx = placed_copy(NULL, bytes, offset);
+                unsigned char *da = placed_copy(NULL, bytes, offset);
+                cr_assert_eq(linrec_scan(ctx, &p, a + offset, x + offset, NULL, h + offset),
+                             LINREC_OK, "%s", linrec_last_error());
+                cr_assert_eq(linrec_scan_backward(ctx, &p, a + offset, NULL, h + offset,
+                                                  dh + offset, dx + offset, da + offset, NULL),
+                             LINREC_OK, "%s", linrec_last_error());
+                unsigned char *out[3] = {h + offset, dx + offset, da + offset};
+                static const char *names[3] = {"h", "dx", "da"};
+                for (int k = 0; k < 3; k++) {
+                    if (!first[k]) {
+                        first[k] = malloc(bytes);
+                        cr_assert_not_null(first[k]);
+                        memcpy(first[k], out[k], bytes);
+                    } else {
+                        cr_assert_eq(memcmp(first[k], out[k], bytes), 0,
+                                     "%s differs with arrays %zu bytes past 64 on %s", names[k],
+                                     offset, test_describe(&p));
+                    }
+                }
+                free(a);
+                free(x);
+                free(h);
+                free(dh);
+                free(dx);
+                free(da);
+            }
+            for (int k = 0; k < 3; k++)
+                free(first[k]);
             test_case_free(&tc);
         }
     linrec_context_destroy(ctx);

@@ -75,20 +75,19 @@ static inline void FN(store_in_order)(REAL *p, VEC v, ptrdiff_t dir, int stream)
 }
 
 #if STREAM_BYTES
-/* Streaming needs out and da equally aligned; the time kernel then aligns out by a few steps. */
+/* Streaming needs out and da equally aligned, to a whole element. */
 static int FN(may_stream)(const linrec__openmp_span *s)
 {
     uintptr_t out = (uintptr_t)s->out, da = (uintptr_t)s->da;
     return s->stream && out % sizeof(REAL) == 0 && (!s->da || (da - out) % STREAM_BYTES == 0);
 }
 
-/* Steps taken one at a time so that every following block of W starts STREAM_BYTES-aligned. */
-static size_t FN(steps_to_align)(const linrec__openmp_span *s)
+/* Elements from the lowest address of the time kernel's first block (its blocks start at the
+ * span's first step, whatever the address) up to a STREAM_BYTES boundary; 0 to W - 1. */
+static size_t FN(misalignment)(const linrec__openmp_span *s)
 {
-    uintptr_t out = (uintptr_t)s->out;
-    size_t steps = s->step > 0 ? (STREAM_BYTES - out % STREAM_BYTES) % STREAM_BYTES / sizeof(REAL)
-                               : (out + sizeof(REAL)) % STREAM_BYTES / sizeof(REAL);
-    return steps < s->steps ? steps : s->steps;
+    uintptr_t low = (uintptr_t)((REAL *)s->out + (s->step > 0 ? 0 : -(ptrdiff_t)(W - 1)));
+    return (STREAM_BYTES - low % STREAM_BYTES) % STREAM_BYTES / sizeof(REAL);
 }
 
 static int FN(rows_may_stream)(const linrec__openmp_span *s)
@@ -104,7 +103,7 @@ static int FN(may_stream)(const linrec__openmp_span *s)
     return 0;
 }
 
-static size_t FN(steps_to_align)(const linrec__openmp_span *s)
+static size_t FN(misalignment)(const linrec__openmp_span *s)
 {
     (void)s;
     return 0;
@@ -121,18 +120,18 @@ static int FN(rows_may_stream)(const linrec__openmp_span *s)
  * One contiguous sequence (lanes == 1): blocks of W steps are scanned in registers with log2(W)
  * shift-and-combine levels, then joined to the carry with one FMA. The carry for the next block
  * comes from the block's last lanes by a second FMA off the critical path, so the serial chain is
- * one FMA per W steps instead of one per step.
+ * one FMA per W steps instead of one per step. The blocks start at the span's first step, never
+ * at an address, so the bits do not depend on where the arrays sit; outputs are streamed only when
+ * those blocks happen to be aligned, and stored through the cache otherwise.
  */
 static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
 {
     const REAL *coef = s->coef, *x = s->x, *hprev = s->hprev;
     REAL *out = s->out, *da = s->da;
     ptrdiff_t dir = s->step;
-    int stream = FN(may_stream)(s);
-    size_t n = s->steps, i = 0, head = stream ? FN(steps_to_align)(s) : 0;
+    int stream = FN(may_stream)(s) && FN(misalignment)(s) == 0;
+    size_t n = s->steps, i = 0;
     REAL c = *carry;
-    for (; i < head; i++)
-        c = FN(step_one)(coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
     VEC cv = V_(set1)(c);
     for (; i + W <= n; i += W) {
         ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
