@@ -72,11 +72,14 @@ int nn_layer_init(nn_layer *layer, nn_layer_kind kind, size_t width, const nn_so
     return 1;
 }
 
-void nn_layer_init_weights(nn_layer *layer, nn_rng *rng, float forget_bias)
+void nn_layer_init_weights(nn_layer *layer, nn_rng *rng, nn_biases biases)
 {
+    int lstm = layer->kind == NN_GILR_LSTM;
     for (size_t g = 0; g < layer->gate_count; g++) {
-        int forget = g == 0 || (layer->kind == NN_GILR_LSTM && g == SURROGATE_GATES);
-        nn_gate_init(&layer->gates[g], rng, 0.05f, forget ? forget_bias : 0.0f);
+        float bias = g == 0 || (lstm && g == SURROGATE_GATES) ? biases.forget
+                     : lstm && g == SURROGATE_GATES + 1       ? biases.input
+                                                              : 0.0f;
+        nn_gate_init(&layer->gates[g], rng, 0.05f, bias);
     }
 }
 

@@ -32,8 +32,14 @@ typedef struct nn_layer {
  * values; see nn_take). Returns 0 when the kind cannot take this input (SRU's width). */
 int nn_layer_init(nn_layer *layer, nn_layer_kind kind, size_t width, const nn_source *input,
                   size_t hidden, nn_params *params);
-/* Weights uniform in +-0.05 and the forget gates' biases `forget_bias` (the paper's code: 5). */
-void nn_layer_init_weights(nn_layer *layer, nn_rng *rng, float forget_bias);
+/* Initial biases: of the forget gates (GILR's gate too; the paper's code: 5) and of GILR-LSTM's
+ * input gate (0); every other bias starts at 0. */
+typedef struct nn_biases {
+    float forget, input;
+} nn_biases;
+
+/* Weights uniform in +-0.05, as the paper's code, and the biases. */
+void nn_layer_init_weights(nn_layer *layer, nn_rng *rng, nn_biases biases);
 /* Allocates the activations of `steps` x `batch` rows; returns 0 on failure. */
 int nn_layer_alloc(nn_layer *layer, size_t steps, size_t batch);
 void nn_layer_free(nn_layer *layer);
