@@ -146,4 +146,17 @@ typedef struct linrec__backend {
 
 typedef const linrec__backend *(*linrec__plugin_entry_fn)(const linrec__host *host);
 
+/* Defines a plugin's exported entry point: it refuses a host of another interface version, keeps
+ * the host's services in `host_variable` and returns `table`. */
+#define LINREC__DEFINE_PLUGIN_ENTRY(table, host_variable)                                          \
+    __attribute__((visibility("default"))) const linrec__backend *linrec_plugin_entry(            \
+        const linrec__host *services);                                                             \
+    const linrec__backend *linrec_plugin_entry(const linrec__host *services)                       \
+    {                                                                                              \
+        if (services->abi_version != LINREC__ABI_VERSION)                                          \
+            return NULL;                                                                           \
+        host_variable = services;                                                                  \
+        return &(table);                                                                           \
+    }
+
 #endif /* LINREC_SRC_BACKEND_H */

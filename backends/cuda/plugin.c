@@ -537,13 +537,4 @@ static const linrec__backend cuda_backend = {
     .scan_backward_device = cuda_scan_backward_device,
 };
 
-__attribute__((visibility("default"))) const linrec__backend *
-linrec_plugin_entry(const linrec__host *services);
-
-const linrec__backend *linrec_plugin_entry(const linrec__host *services)
-{
-    if (services->abi_version != LINREC__ABI_VERSION)
-        return NULL;
-    host = services;
-    return &cuda_backend;
-}
+LINREC__DEFINE_PLUGIN_ENTRY(cuda_backend, host)

@@ -129,13 +129,4 @@ static const linrec__backend opencl_backend = {
     .scan_backward_device = linrec__ocl_scan_backward,
 };
 
-__attribute__((visibility("default"))) const linrec__backend *
-linrec_plugin_entry(const linrec__host *services);
-
-const linrec__backend *linrec_plugin_entry(const linrec__host *services)
-{
-    if (services->abi_version != LINREC__ABI_VERSION)
-        return NULL;
-    linrec__ocl_host = services;
-    return &opencl_backend;
-}
+LINREC__DEFINE_PLUGIN_ENTRY(opencl_backend, linrec__ocl_host)

@@ -123,13 +123,4 @@ static const linrec__backend mock_backend = {
     .scan_backward_device = mock_scan_backward,
 };
 
-__attribute__((visibility("default"))) const linrec__backend *
-linrec_plugin_entry(const linrec__host *services);
-
-const linrec__backend *linrec_plugin_entry(const linrec__host *services)
-{
-    if (services->abi_version != LINREC__ABI_VERSION)
-        return NULL;
-    host = services;
-    return &mock_backend;
-}
+LINREC__DEFINE_PLUGIN_ENTRY(mock_backend, host)
