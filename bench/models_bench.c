@@ -110,7 +110,7 @@ static int model_create(model *m, nn_layer_kind kind, size_t width, size_t hidde
     declare(m, kind, width, hidden);
     nn_rng rng = {42};
     for (size_t l = 0; l < LAYERS; l++) {
-        nn_layer_init_weights(&m->layers[l], &rng, (nn_biases){5.0f, 0.0f});
+        nn_layer_init_weights(&m->layers[l], &rng, (nn_biases){5.0f, 0.0f, 5.0f});
         if (!nn_layer_alloc(&m->layers[l], steps, batch))
             return 0;
     }

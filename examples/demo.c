@@ -18,10 +18,14 @@
 
 enum { SYMBOLS = 128, CLASSES = 2, MAX_LAYERS = 8, STREAK = 5 };
 
+/* The GILR surrogate's gate: a memory of a few thousand steps whatever T, as in the paper's code
+ * (5) give or take; its state feeds the LSTM gates, and a longer one only gathers more noise. */
+#define SURROGATE_BIAS 8.0f
+
 typedef struct options {
     size_t steps, hidden, layers, batch;
     const char *backend;
-    size_t seed;
+    size_t seed, paired, evaluate;
     double lr, clip, forget_bias, input_bias;
     long max_iterations, every;
 } options;
@@ -36,22 +40,39 @@ static void usage(FILE *out)
             "  --batch B           sequences per minibatch (default 16)\n"
             "  --backend NAME      linrec backend (default: LINREC_BACKEND, else auto)\n"
             "  --seed S            seed of the data and the initial weights (default 1)\n"
-            "  --lr X              Adam learning rate (default 0.003)\n"
+            "  --lr X              Adam learning rate (default 0.01)\n"
             "  --clip X            global gradient-norm clip (default 20)\n"
-            "  --forget-bias X     initial bias of the forget gates (default 8; the paper's 5\n"
-            "                      stalls beyond about 1000 steps here)\n"
-            "  --input-bias X      initial bias of the LSTM input gates (default -3: a closed\n"
-            "                      gate keeps 2047 random steps from drowning the first)\n"
+            "  --forget-bias X     initial bias of the LSTM forget gates (default ln(T) + 2)\n"
+            "  --input-bias X      initial bias of the LSTM input gates (default -ln(T)/2 - 2)\n"
+            "  --paired 0|1        1: a minibatch's two classes come in pairs that share their\n"
+            "                      random steps and differ only in the first (default 1)\n"
+            "  --evaluate N        once converged, classify N fresh independent sequences\n"
+            "                      (default 64; 0: skip)\n"
             "  --max-iterations N  give up after N minibatches (default 100000)\n"
             "  --every N           print progress every N minibatches (default 10)\n"
             "Exits 0 once converged, 1 when it gave up or failed, 2 on bad options.\n",
             MAX_LAYERS);
 }
 
+/* Biases left unset (NaN) take their length-aware values for T steps: a forget gate that keeps
+ * about 87 % of the state over the whole sequence (T e^-b = e^-2), and an input gate shut so far
+ * that the random steps' sum, which grows like sqrt(T) times the gate, stays below one step's
+ * worth (sqrt(T) e^b = e^-2), yet opening it for one symbol is a move of about ln(T)/2, not ln T.
+ * A fixed bias (the paper's 5 and 0) lets T steps of noise drown the first beyond a few thousand
+ * steps, or forgets it. */
+static void length_aware_biases(options *o)
+{
+    double log_steps = log((double)(o->steps > 1 ? o->steps : 2));
+    if (isnan(o->forget_bias))
+        o->forget_bias = log_steps + 2;
+    if (isnan(o->input_bias))
+        o->input_bias = -(log_steps / 2 + 2);
+}
+
 /* Returns 1 with the options read; else, having printed the usage, 0 for bad ones, -1 for help. */
 static int parse(int argc, char **argv, options *o)
 {
-    *o = (options){2048, 32, 2, 16, NULL, 1, 0.003, 20.0, 8.0, -3.0, 100000, 10};
+    *o = (options){2048, 32, 2, 16, NULL, 1, 1, 64, 0.01, 20.0, NAN, NAN, 100000, 10};
     const program_option table[] = {
         {"--steps", OPTION_SIZE, &o->steps},
         {"--hidden", OPTION_SIZE, &o->hidden},
@@ -59,6 +80,8 @@ static int parse(int argc, char **argv, options *o)
         {"--batch", OPTION_SIZE, &o->batch},
         {"--backend", OPTION_TEXT, &o->backend},
         {"--seed", OPTION_SIZE, &o->seed},
+        {"--paired", OPTION_SIZE, &o->paired},
+        {"--evaluate", OPTION_SIZE, &o->evaluate},
         {"--lr", OPTION_DOUBLE, &o->lr},
         {"--clip", OPTION_DOUBLE, &o->clip},
         {"--forget-bias", OPTION_DOUBLE, &o->forget_bias},
@@ -69,6 +92,7 @@ static int parse(int argc, char **argv, options *o)
     int parsed = program_parse(argc, argv, table, sizeof table / sizeof table[0], usage);
     if (parsed != 1)
         return parsed;
+    length_aware_biases(o);
     if (o->steps > 0 && o->hidden > 0 && o->batch > 0 && o->layers > 0 && o->layers <= MAX_LAYERS &&
         o->lr > 0 && o->clip > 0 && o->every > 0)
         return 1;
@@ -110,8 +134,9 @@ static int model_create(model *m, const options *o)
     declare(m);
     nn_rng rng = {o->seed};
     for (size_t l = 0; l < m->layer_count; l++)
-        nn_layer_init_weights(&m->layers[l], &rng,
-                              (nn_biases){(float)o->forget_bias, (float)o->input_bias});
+        nn_layer_init_weights(
+            &m->layers[l], &rng,
+            (nn_biases){(float)o->forget_bias, (float)o->input_bias, SURROGATE_BIAS});
     for (size_t k = 0; k < m->hidden * CLASSES; k++)
         m->w_out[k] = nn_uniform(&rng, -0.05f, 0.05f);
     size_t rows = m->steps * m->batch;
@@ -143,11 +168,15 @@ static void model_free(model *m)
 }
 
 /* A fresh minibatch: half of each class (the odd one out at random), the first step -e_0 or
- * +e_0 by class, every other step a uniformly drawn symbol (which may be +e_0, never -e_0). */
-static void generate(model *m, nn_rng *rng)
+ * +e_0 by class, every other step a uniformly drawn symbol (which may be +e_0, never -e_0). When
+ * `paired`, sequences 2k and 2k+1 share those random steps: each sequence is still drawn as the
+ * task says, but the minibatch's gradient no longer carries the difference of two independent
+ * sets of T random steps, whose noise grows like sqrt(T) while the first step's signal does not. */
+static void generate(model *m, nn_rng *rng, int paired)
 {
     int32_t *hot = m->input.hot;
     float *value = m->input.hot_value;
+    size_t pairs_end = paired ? m->batch / 2 * 2 : 0;
     for (size_t b = 0; b < m->batch; b++) {
         int label = b < m->batch / 2 * 2 ? (int)(b % 2) : (int)(nn_next(rng) & 1);
         m->labels[b] = label;
@@ -155,7 +184,8 @@ static void generate(model *m, nn_rng *rng)
         value[b] = label ? 1.0f : -1.0f;
     }
     for (size_t r = m->batch; r < m->steps * m->batch; r++) {
-        hot[r] = (int32_t)(nn_next(rng) % SYMBOLS);
+        size_t b = r % m->batch;
+        hot[r] = b % 2 == 1 && b < pairs_end ? hot[r - 1] : (int32_t)(nn_next(rng) % SYMBOLS);
         value[r] = 1.0f;
     }
 }
@@ -208,9 +238,8 @@ static void readout_backward(model *m)
                 (int)m->hidden);
 }
 
-/* One minibatch: forward, loss, backward, clipped Adam step. */
-static linrec_status train_step(model *m, linrec_context *ctx, const options *o, double *loss,
-                                int *correct)
+/* The layers and the readout on the minibatch in place: its loss and count of correct answers. */
+static linrec_status forward(model *m, linrec_context *ctx, double *loss, int *correct)
 {
     for (size_t l = 0; l < m->layer_count; l++) {
         linrec_status status = nn_layer_forward(&m->layers[l], ctx, m->steps, m->batch);
@@ -218,13 +247,23 @@ static linrec_status train_step(model *m, linrec_context *ctx, const options *o,
             return status;
     }
     *loss = readout(m, correct);
+    return LINREC_OK;
+}
+
+/* One minibatch: forward, loss, backward, clipped Adam step. */
+static linrec_status train_step(model *m, linrec_context *ctx, const options *o, double *loss,
+                                int *correct)
+{
+    linrec_status status = forward(m, ctx, loss, correct);
+    if (status != LINREC_OK)
+        return status;
     memset(m->params.grad, 0, m->params.count * sizeof(float));
     readout_backward(m);
     for (size_t l = m->layer_count; l-- > 0;) {
         if (l > 0)
             memset(m->layers[l - 1].output.grad, 0,
                    m->steps * m->batch * m->hidden * sizeof(float));
-        linrec_status status = nn_layer_backward(&m->layers[l], ctx, m->steps, m->batch, m->ones);
+        status = nn_layer_backward(&m->layers[l], ctx, m->steps, m->batch, m->ones);
         if (status != LINREC_OK)
             return status;
     }
@@ -233,19 +272,52 @@ static linrec_status train_step(model *m, linrec_context *ctx, const options *o,
     return LINREC_OK;
 }
 
+static void report_failure(linrec_status status)
+{
+    fprintf(stderr, "linrec-demo: %s: %s\n", linrec_status_string(status), linrec_last_error());
+}
+
+/* The converged model on o->evaluate fresh sequences, independent of each other and of training
+ * (no pairs): how well it tells the first step, which a streak of a few small minibatches only
+ * suggests. Returns the exit status: 0, or 1 when the model could not run. */
+static int evaluate(model *m, linrec_context *ctx, const options *o)
+{
+    nn_rng data = {o->seed ^ 0xe7a1e7a1e7a1ull};
+    size_t seen = 0, right = 0;
+    double loss_sum = 0, start = program_seconds();
+    if (o->evaluate == 0)
+        return 0;
+    while (seen < o->evaluate) {
+        generate(m, &data, 0);
+        double loss;
+        int correct;
+        linrec_status status = forward(m, ctx, &loss, &correct);
+        if (status != LINREC_OK) {
+            report_failure(status);
+            return 1;
+        }
+        seen += m->batch;
+        right += (size_t)correct;
+        loss_sum += loss * (double)m->batch;
+    }
+    printf("held out: %zu of %zu fresh sequences right (%.1f%%), loss %.4f, in %.1f s\n", right,
+           seen, 100.0 * (double)right / (double)seen, loss_sum / (double)seen,
+           program_seconds() - start);
+    return 0;
+}
+
 static int train(model *m, linrec_context *ctx, const options *o)
 {
     nn_rng data = {o->seed ^ 0x5eed5eed5eedull};
     double start = program_seconds(), window_start = start, window_loss = 0;
     int window_correct = 0, streak = 0;
     for (long step = 1; step <= o->max_iterations; step++) {
-        generate(m, &data);
+        generate(m, &data, o->paired != 0);
         double loss;
         int correct;
         linrec_status status = train_step(m, ctx, o, &loss, &correct);
         if (status != LINREC_OK) {
-            fprintf(stderr, "linrec-demo: %s: %s\n", linrec_status_string(status),
-                    linrec_last_error());
+            report_failure(status);
             return 1;
         }
         streak = (size_t)correct == m->batch ? streak + 1 : 0;
@@ -266,7 +338,8 @@ static int train(model *m, linrec_context *ctx, const options *o)
         if (streak == STREAK) {
             printf("converged after %ld steps (%zu sequences) in %.1f s\n", step,
                    (size_t)step * m->batch, program_seconds() - start);
-            return 0;
+            fflush(stdout);
+            return evaluate(m, ctx, o);
         }
     }
     printf("not converged after %ld steps in %.1f s\n", o->max_iterations,
@@ -292,9 +365,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "linrec-demo: out of memory for %zu steps x %zu sequences x %zu units\n",
                 o.steps, o.batch, o.hidden);
     else {
-        printf("linrec-demo: %zu steps, %zu GILR-LSTM layers of %zu units, batch %zu, %zu "
-               "parameters, backend %s (%s), seed %zu\n",
-               o.steps, o.layers, o.hidden, o.batch, m.params.count, linrec_context_backend(ctx),
+        printf("linrec-demo: %zu steps, %zu GILR-LSTM layers of %zu units, batch %zu%s, %zu "
+               "parameters, biases forget %.2f input %.2f, lr %g, backend %s (%s), seed %zu\n",
+               o.steps, o.layers, o.hidden, o.batch, o.paired ? " (paired)" : "", m.params.count,
+               o.forget_bias, o.input_bias, o.lr, linrec_context_backend(ctx),
                linrec_context_device(ctx), o.seed);
         result = train(&m, ctx, &o);
     }

@@ -76,9 +76,10 @@ void nn_layer_init_weights(nn_layer *layer, nn_rng *rng, nn_biases biases)
 {
     int lstm = layer->kind == NN_GILR_LSTM;
     for (size_t g = 0; g < layer->gate_count; g++) {
-        float bias = g == 0 || (lstm && g == SURROGATE_GATES) ? biases.forget
-                     : lstm && g == SURROGATE_GATES + 1       ? biases.input
-                                                              : 0.0f;
+        float bias = lstm && g == 0                             ? biases.surrogate
+                     : g == 0 || (lstm && g == SURROGATE_GATES) ? biases.forget
+                     : lstm && g == SURROGATE_GATES + 1         ? biases.input
+                                                                : 0.0f;
         nn_gate_init(&layer->gates[g], rng, 0.05f, bias);
     }
 }

@@ -103,9 +103,13 @@ static void term_forward(const nn_term *term, size_t out, size_t rows, float *p)
                     1.0f, s->dense, (int)s->dim, term->w, (int)out, 1.0f, p, (int)out);
         return;
     }
-    for (size_t r = 0; r < rows; r++)
-        cblas_saxpy((int)out, s->hot_value[r], term->w + (size_t)s->hot[r] * out, 1, p + r * out,
-                    1);
+    /* a gather, not a product: a BLAS call per row of a few units costs more than its work */
+    for (size_t r = 0; r < rows; r++) {
+        const float *w = term->w + (size_t)s->hot[r] * out;
+        float value = s->hot_value[r], *row = p + r * out;
+        for (size_t j = 0; j < out; j++)
+            row[j] += value * w[j];
+    }
 }
 
 void nn_gate_forward(const nn_gate *gate, size_t steps, size_t batch, float *p)
@@ -128,9 +132,12 @@ static void term_backward(const nn_term *term, size_t out, size_t rows, const fl
 {
     const nn_source *s = term->source;
     if (!s->dense) {
-        for (size_t r = 0; r < rows; r++)
-            cblas_saxpy((int)out, s->hot_value[r], dp + r * out, 1,
-                        term->dw + (size_t)s->hot[r] * out, 1);
+        for (size_t r = 0; r < rows; r++) {
+            float *dw = term->dw + (size_t)s->hot[r] * out, value = s->hot_value[r];
+            const float *row = dp + r * out;
+            for (size_t j = 0; j < out; j++)
+                dw[j] += value * row[j];
+        }
         return;
     }
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s->dim, (int)out, (int)rows, 1.0f,
