@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <pmmintrin.h>
+#endif
 
 /* Stores `text` as `type` in `target`; returns 0 when it is not one whole value. */
 static int store(const char *text, program_type type, void *target)
@@ -64,6 +67,14 @@ void program_single_threaded_blas(void)
 #ifdef LINREC_EXAMPLES_OPENBLAS
     if (!getenv("OPENBLAS_NUM_THREADS"))
         openblas_set_num_threads(1);
+#endif
+}
+
+void program_flush_subnormals(void)
+{
+#if defined(__SSE__) || defined(__x86_64__)
+    _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+    _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
 #endif
 }
 
