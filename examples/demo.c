@@ -16,7 +16,7 @@
 #include "layers.h"
 #include "program.h"
 
-enum { SYMBOLS = 128, CLASSES = 2, MAX_LAYERS = 8, STREAK = 5 };
+enum { SYMBOLS = 128, CLASSES = 2, MAX_LAYERS = 8, STREAK = 5, CURRICULUM_GROWTH = 2 };
 
 /* The GILR surrogate's gate: a memory of a few thousand steps whatever T; its state feeds the LSTM
  * gates, and a longer one only gathers more noise. */
@@ -31,7 +31,7 @@ enum { SYMBOLS = 128, CLASSES = 2, MAX_LAYERS = 8, STREAK = 5 };
 typedef struct options {
     size_t steps, hidden, layers, batch;
     const char *backend;
-    size_t seed, paired, evaluate;
+    size_t seed, paired, evaluate, curriculum;
     double lr, clip, forget_bias, input_bias;
     long max_iterations, every;
 } options;
@@ -58,6 +58,8 @@ static void usage(FILE *out)
             "                      classify N fresh independent sequences, and train on\n"
             "                      unless every one is right (default 64; 0: stop at the\n"
             "                      paper's criterion)\n"
+            "  --curriculum T0     converge at T0 steps first, then at 2 T0, 4 T0, ... and\n"
+            "                      T (default 0: at T from the start)\n"
             "  --max-iterations N  give up after N minibatches (default 100000)\n"
             "  --every N           print progress every N minibatches (default 10)\n"
             "Exits 0 once converged, 1 when it gave up or failed, 2 on bad options.\n",
@@ -82,7 +84,7 @@ static void length_aware_biases(options *o)
 /* Returns 1 with the options read; else, having printed the usage, 0 for bad ones, -1 for help. */
 static int parse(int argc, char **argv, options *o)
 {
-    *o = (options){2048, 32, 2, 16, NULL, 1, 1, 64, 0.01, 20.0, NAN, NAN, 100000, 10};
+    *o = (options){2048, 32, 2, 16, NULL, 1, 1, 64, 0, 0.01, 20.0, NAN, NAN, 100000, 10};
     const program_option table[] = {
         {"--steps", OPTION_SIZE, &o->steps},
         {"--hidden", OPTION_SIZE, &o->hidden},
@@ -92,6 +94,7 @@ static int parse(int argc, char **argv, options *o)
         {"--seed", OPTION_SIZE, &o->seed},
         {"--paired", OPTION_SIZE, &o->paired},
         {"--evaluate", OPTION_SIZE, &o->evaluate},
+        {"--curriculum", OPTION_SIZE, &o->curriculum},
         {"--lr", OPTION_DOUBLE, &o->lr},
         {"--clip", OPTION_DOUBLE, &o->clip},
         {"--forget-bias", OPTION_DOUBLE, &o->forget_bias},
@@ -317,14 +320,18 @@ static int evaluate(model *m, linrec_context *ctx, const options *o)
     return right == seen;
 }
 
-static int train(model *m, linrec_context *ctx, const options *o)
+/* Trains at the model's current length until it converges there: the paper's streak, then every
+ * held-out sequence right. `step` counts minibatches across calls, `start` is the clock at the
+ * first. Returns 0 once converged, 1 when it gave up (o->max_iterations in all) or failed. */
+static int train_at_length(model *m, linrec_context *ctx, const options *o, nn_rng *data,
+                           long *step, double start)
 {
-    nn_rng data = {o->seed ^ 0x5eed5eed5eedull};
-    double start = program_seconds(), window_start = start, window_loss = 0;
+    double window_start = program_seconds(), window_loss = 0;
     int window_correct = 0, streak = 0;
     long in_window = 0;
-    for (long step = 1; step <= o->max_iterations; step++) {
-        generate(m, &data, o->paired != 0);
+    while (*step < o->max_iterations) {
+        ++*step;
+        generate(m, data, o->paired != 0);
         double loss;
         int correct;
         linrec_status status = train_step(m, ctx, o, &loss, &correct);
@@ -338,7 +345,7 @@ static int train(model *m, linrec_context *ctx, const options *o)
         in_window++;
         if (in_window == o->every || streak == STREAK) {
             double t = program_seconds();
-            printf("step %6ld  loss %.4f  accuracy %5.1f%%  %.2f steps/s\n", step,
+            printf("step %6ld  loss %.4f  accuracy %5.1f%%  %.2f steps/s\n", *step,
                    window_loss / (double)in_window,
                    100.0 * window_correct / (double)(in_window * (long)m->batch),
                    (double)in_window / (t - window_start));
@@ -350,24 +357,47 @@ static int train(model *m, linrec_context *ctx, const options *o)
         }
         if (streak < STREAK)
             continue;
-        printf("%d minibatches in a row right after %ld steps (%zu sequences), %.1f s\n", STREAK,
-               step, (size_t)step * m->batch, program_seconds() - start);
+        printf("%d minibatches in a row right after %ld steps, %.1f s\n", STREAK, *step,
+               program_seconds() - start);
         fflush(stdout);
         int solved = evaluate(m, ctx, o);
         if (solved < 0)
             return 1;
         if (solved) {
-            printf("converged after %ld steps (%zu sequences) in %.1f s\n", step,
-                   (size_t)step * m->batch, program_seconds() - start);
+            printf("converged at T = %zu after %ld steps (%zu sequences) in %.1f s\n", m->steps,
+                   *step, (size_t)*step * m->batch, program_seconds() - start);
             return 0;
         }
         printf("training on until every held-out sequence is right\n");
         streak = 0;
         window_start = program_seconds();
     }
-    printf("not converged after %ld steps in %.1f s\n", o->max_iterations,
+    printf("gave up at T = %zu: no convergence in %ld steps, %.1f s\n", m->steps, o->max_iterations,
            program_seconds() - start);
     return 1;
+}
+
+/* Trains to convergence at o->steps; with a curriculum, at o->curriculum steps first and then at
+ * CURRICULUM_GROWTH times the length before, until the full length (the same model, its biases
+ * chosen for o->steps): each stage starts from a model that tells the first step, so the random
+ * steps' noise in the gradient (docs/benchmarks.md) no longer swamps the signal. */
+static int train(model *m, linrec_context *ctx, const options *o)
+{
+    nn_rng data = {o->seed ^ 0x5eed5eed5eedull};
+    double start = program_seconds();
+    long step = 0;
+    size_t full = m->steps;
+    for (size_t length = o->curriculum; length > 0 && length < full; length *= CURRICULUM_GROWTH) {
+        m->steps = length;
+        printf("curriculum: T = %zu\n", length);
+        int result = train_at_length(m, ctx, o, &data, &step, start);
+        if (result != 0)
+            return result;
+    }
+    m->steps = full;
+    if (o->curriculum > 0)
+        printf("curriculum: T = %zu\n", full);
+    return train_at_length(m, ctx, o, &data, &step, start);
 }
 
 int main(int argc, char **argv)
