@@ -189,9 +189,9 @@ static void generate(model *m, nn_rng *rng, int paired)
 {
     int32_t *hot = m->input.hot;
     float *value = m->input.hot_value;
-    size_t pairs_end = paired ? m->batch / 2 * 2 : 0;
+    size_t balanced = m->batch / 2 * 2, pairs_end = paired ? balanced : 0;
     for (size_t b = 0; b < m->batch; b++) {
-        int label = b < m->batch / 2 * 2 ? (int)(b % 2) : (int)(nn_next(rng) & 1);
+        int label = b < balanced ? (int)(b % 2) : (int)(nn_next(rng) & 1);
         m->labels[b] = label;
         hot[b] = 0;
         value[b] = label ? 1.0f : -1.0f;
@@ -296,11 +296,11 @@ static void report_failure(linrec_status status)
  * when the model could not run. */
 static int evaluate(model *m, linrec_context *ctx, const options *o)
 {
+    if (o->evaluate == 0)
+        return 1;
     nn_rng data = {o->seed ^ 0xe7a1e7a1e7a1ull};
     size_t seen = 0, right = 0;
     double loss_sum = 0, start = program_seconds();
-    if (o->evaluate == 0)
-        return 1;
     while (seen < o->evaluate) {
         generate(m, &data, 0);
         double loss;

@@ -32,9 +32,9 @@ typedef struct nn_layer {
  * values; see nn_take). Returns 0 when the kind cannot take this input (SRU's width). */
 int nn_layer_init(nn_layer *layer, nn_layer_kind kind, size_t width, const nn_source *input,
                   size_t hidden, nn_params *params);
-/* Initial biases: of the forget gates (GILR's and SRU's gate and GILR-LSTM's f; the paper's
- * code: 5), of GILR-LSTM's input gate (0) and of its GILR surrogate's gate; every other bias
- * starts at 0. */
+/* Initial biases: of the forget gates (SRU's and QRNN's f and GILR-LSTM's f; the paper's code:
+ * 5), of GILR-LSTM's input gate (0) and of its GILR surrogate's gate (the paper's code: 5, as a
+ * forget gate); every other bias starts at 0. */
 typedef struct nn_biases {
     float forget, input, surrogate;
 } nn_biases;
