@@ -1,4 +1,5 @@
-# Fails when LIBRARY has a DT_NEEDED entry on a CUDA or OpenCL library.
+# Fails when LIBRARY (liblinrec, or the cuda plugin with its runtime inside) has a DT_NEEDED entry
+# on a CUDA or OpenCL library.
 execute_process(COMMAND readelf -d ${LIBRARY} OUTPUT_VARIABLE dynamic RESULT_VARIABLE failed)
 if(failed)
   message(FATAL_ERROR "readelf -d ${LIBRARY} failed")

@@ -62,13 +62,20 @@ linrec__cuda_kernel choose(const Walk &walk, size_t multiprocessors, linrec__cud
     return LINREC__CUDA_KERNEL_LANES_LOOK_BACK;
 }
 
-linrec_status launched(const char *kernel)
+/* Every kernel runs BLOCK threads per block with static shared memory only. cudaLaunchKernel
+ * rather than <<<>>> so that the launch reports its own errors (and so that a host emulation of the
+ * kernels, tests/cuda_emulator, can compile this file as C++). */
+template <typename... Params>
+linrec_status launch_kernel(const char *name, void (*kernel)(Params...), size_t blocks,
+                            cudaStream_t stream, Params... params)
 {
-    const cudaError_t error = cudaGetLastError();
+    void *arguments[] = {&params...};
+    const cudaError_t error =
+        cudaLaunchKernel(kernel, dim3(grid_for(blocks)), dim3(BLOCK), arguments, 0, stream);
     if (error == cudaSuccess)
         return LINREC_OK;
     char call[96];
-    snprintf(call, sizeof call, "launch of kernel %s", kernel);
+    snprintf(call, sizeof call, "launch of kernel %s", name);
     return linrec__cuda_fail(error, call);
 }
 
@@ -110,8 +117,8 @@ linrec_status launch_lanes_look_back(const linrec__cuda_launch *launch, const Ar
     const linrec_status status = prepare_tiles(launch, tiles, tiles * WARP, &ts);
     if (status != LINREC_OK)
         return status;
-    lanes_look_back<T, BACKWARD><<<grid_for(tiles), BLOCK, 0, launch->stream>>>(arr, walk, ts);
-    return launched("lanes_look_back");
+    return launch_kernel("lanes_look_back", lanes_look_back<T, BACKWARD>, tiles, launch->stream,
+                         arr, walk, ts);
 }
 
 template <typename T, bool BACKWARD>
@@ -125,8 +132,8 @@ linrec_status launch_sequences_look_back(const linrec__cuda_launch *launch, cons
     const linrec_status status = prepare_tiles(launch, tiles, tiles, &ts);
     if (status != LINREC_OK)
         return status;
-    sequences_look_back<T, BACKWARD><<<grid_for(tiles), BLOCK, 0, launch->stream>>>(arr, walk, ts);
-    return launched("sequences_look_back");
+    return launch_kernel("sequences_look_back", sequences_look_back<T, BACKWARD>, tiles,
+                         launch->stream, arr, walk, ts);
 }
 
 template <typename T, bool BACKWARD>
@@ -139,20 +146,18 @@ linrec_status launch_scan(const linrec__cuda_launch *launch, const Arrays<T> &ar
     case LINREC__CUDA_KERNEL_SEQUENCES_LOOK_BACK:
         return launch_sequences_look_back<T, BACKWARD>(launch, arr, walk);
     case LINREC__CUDA_KERNEL_SEQUENCES_WARP:
-        sequences_chunked<T, BACKWARD, 1>
-            <<<grid_for(ceil_div(walk.outer, BLOCK_WARPS)), BLOCK, 0, stream>>>(arr, walk);
-        return launched("sequences_chunked (warp)");
+        return launch_kernel("sequences_chunked (warp)", sequences_chunked<T, BACKWARD, 1>,
+                             ceil_div(walk.outer, BLOCK_WARPS), stream, arr, walk);
     case LINREC__CUDA_KERNEL_SEQUENCES_BLOCK:
-        sequences_chunked<T, BACKWARD, BLOCK_WARPS>
-            <<<grid_for(walk.outer), BLOCK, 0, stream>>>(arr, walk);
-        return launched("sequences_chunked (block)");
+        return launch_kernel("sequences_chunked (block)",
+                             sequences_chunked<T, BACKWARD, BLOCK_WARPS>, walk.outer, stream, arr,
+                             walk);
     case LINREC__CUDA_KERNEL_AUTO: /* choose() never returns it; the kernel that serves any shape */
     case LINREC__CUDA_KERNEL_LANES_SERIAL:
         break;
     }
-    lanes_serial<T, BACKWARD>
-        <<<grid_for(ceil_div(walk.outer * walk.lanes, BLOCK)), BLOCK, 0, stream>>>(arr, walk);
-    return launched("lanes_serial");
+    return launch_kernel("lanes_serial", lanes_serial<T, BACKWARD>,
+                         ceil_div(walk.outer * walk.lanes, BLOCK), stream, arr, walk);
 }
 
 /* Gradients run against the forward scan's direction. */

@@ -1,0 +1,260 @@
+/*
+ * The CUDA runtime calls of the cuda plugin, on the host. Everything runs synchronously in the
+ * calling thread, so streams and events only need to exist. "Device memory" is host memory that
+ * this file keeps a record of, and every copy and memset checks its pointers against that record:
+ * a host pointer where device memory belongs (or the reverse) fails the call, as it would fault
+ * on a GPU.
+ */
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <map>
+#include <mutex>
+
+#include "cuda_runtime_api.h"
+
+namespace
+{
+
+constexpr size_t DEVICE_ALIGNMENT = 256; /* what cudaMalloc guarantees */
+constexpr int MULTIPROCESSORS = 2;       /* few, so that the shape rule picks every kernel */
+
+thread_local cudaError_t last_error = cudaSuccess;
+
+cudaError_t failed(cudaError_t error)
+{
+    last_error = error;
+    return error;
+}
+
+struct ErrorText {
+    cudaError_t error;
+    const char *name, *text;
+};
+
+/* The errors this runtime returns, in the toolkit's words where it has them. */
+constexpr ErrorText ERRORS[] = {
+    {cudaSuccess, "cudaSuccess", "no error"},
+    {cudaErrorInvalidValue, "cudaErrorInvalidValue",
+     "invalid argument (the emulator checks that device pointers are device memory)"},
+    {cudaErrorMemoryAllocation, "cudaErrorMemoryAllocation", "out of memory"},
+    {cudaErrorInvalidConfiguration, "cudaErrorInvalidConfiguration",
+     "invalid configuration argument"},
+    {cudaErrorInvalidDevice, "cudaErrorInvalidDevice", "invalid device ordinal"},
+    {cudaErrorInvalidResourceHandle, "cudaErrorInvalidResourceHandle", "invalid resource handle"},
+    {cudaErrorLaunchFailure, "cudaErrorLaunchFailure",
+     "unspecified launch failure (the emulator found threads waiting forever)"},
+};
+
+ErrorText describe(cudaError_t error)
+{
+    for (const ErrorText &e : ERRORS)
+        if (e.error == error)
+            return e;
+    return {error, "cudaErrorUnknown", "an error the emulator never returns"};
+}
+
+/* Device allocations: start address -> bytes. */
+std::mutex allocations_lock;
+std::map<uintptr_t, size_t> allocations;
+
+/* Whether [p, p + bytes) lies inside one device allocation. */
+bool on_device(const void *p, size_t bytes)
+{
+    const uintptr_t at = reinterpret_cast<uintptr_t>(p);
+    std::lock_guard<std::mutex> guard(allocations_lock);
+    auto it = allocations.upper_bound(at);
+    if (it == allocations.begin())
+        return false;
+    --it;
+    return at - it->first <= it->second && bytes <= it->second - (at - it->first);
+}
+
+/* Any byte of [p, p + bytes) inside a device allocation. */
+bool touches_device(const void *p, size_t bytes)
+{
+    const uintptr_t at = reinterpret_cast<uintptr_t>(p);
+    std::lock_guard<std::mutex> guard(allocations_lock);
+    auto it = allocations.lower_bound(at + (bytes ? bytes : 1));
+    if (it == allocations.begin())
+        return false;
+    --it;
+    return it->first + it->second > at;
+}
+
+/* Streams and events are distinct addresses that nothing dereferences. */
+template <typename Handle> cudaError_t create(Handle *handle)
+{
+    void *token = malloc(1);
+    if (!token)
+        return failed(cudaErrorMemoryAllocation);
+    *handle = static_cast<Handle>(token);
+    return cudaSuccess;
+}
+
+template <typename Handle> cudaError_t destroy(Handle handle)
+{
+    if (!handle)
+        return failed(cudaErrorInvalidResourceHandle);
+    free(handle);
+    return cudaSuccess;
+}
+
+template <typename Handle> cudaError_t use(Handle handle)
+{
+    return handle ? cudaSuccess : failed(cudaErrorInvalidResourceHandle);
+}
+
+} // namespace
+
+extern "C" {
+
+cudaError_t cudaGetLastError(void)
+{
+    const cudaError_t error = last_error;
+    last_error = cudaSuccess;
+    return error;
+}
+
+const char *cudaGetErrorString(cudaError_t error)
+{
+    return describe(error).text;
+}
+
+const char *cudaGetErrorName(cudaError_t error)
+{
+    return describe(error).name;
+}
+
+cudaError_t cudaDriverGetVersion(int *version)
+{
+    *version = CUDART_VERSION;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceCount(int *count)
+{
+    *count = 1;
+    return cudaSuccess;
+}
+
+cudaError_t cudaSetDevice(int device)
+{
+    return device == 0 ? cudaSuccess : failed(cudaErrorInvalidDevice);
+}
+
+cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *props, int device)
+{
+    if (device != 0)
+        return failed(cudaErrorInvalidDevice);
+    *props = {};
+    strncpy(props->name, "linrec host emulation", sizeof props->name - 1);
+    props->totalGlobalMem = size_t{1} << 32;
+    props->major = 9;
+    props->minor = 0;
+    props->multiProcessorCount = MULTIPROCESSORS;
+    return cudaSuccess;
+}
+
+cudaError_t cudaMalloc(void **memory, size_t bytes)
+{
+    *memory = nullptr;
+    if (bytes == 0)
+        return cudaSuccess;
+    if (bytes > SIZE_MAX - DEVICE_ALIGNMENT)
+        return failed(cudaErrorMemoryAllocation);
+    const size_t rounded = (bytes + DEVICE_ALIGNMENT - 1) / DEVICE_ALIGNMENT * DEVICE_ALIGNMENT;
+    void *p = aligned_alloc(DEVICE_ALIGNMENT, rounded);
+    if (!p)
+        return failed(cudaErrorMemoryAllocation);
+    std::lock_guard<std::mutex> guard(allocations_lock);
+    allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
+    *memory = p;
+    return cudaSuccess;
+}
+
+cudaError_t cudaFree(void *memory)
+{
+    if (!memory)
+        return cudaSuccess;
+    std::lock_guard<std::mutex> guard(allocations_lock);
+    if (allocations.erase(reinterpret_cast<uintptr_t>(memory)) == 0)
+        return failed(cudaErrorInvalidValue);
+    free(memory);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMallocHost(void **memory, size_t bytes)
+{
+    *memory = malloc(bytes ? bytes : 1);
+    return *memory ? cudaSuccess : failed(cudaErrorMemoryAllocation);
+}
+
+cudaError_t cudaFreeHost(void *memory)
+{
+    free(memory);
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamCreate(cudaStream_t *stream)
+{
+    return create(stream);
+}
+
+cudaError_t cudaStreamDestroy(cudaStream_t stream)
+{
+    return destroy(stream);
+}
+
+cudaError_t cudaStreamSynchronize(cudaStream_t stream)
+{
+    return use(stream);
+}
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned)
+{
+    return create(event);
+}
+
+cudaError_t cudaEventDestroy(cudaEvent_t event)
+{
+    return destroy(event);
+}
+
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream)
+{
+    return event && stream ? cudaSuccess : failed(cudaErrorInvalidResourceHandle);
+}
+
+cudaError_t cudaEventSynchronize(cudaEvent_t event)
+{
+    return use(event);
+}
+
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, enum cudaMemcpyKind kind,
+                            cudaStream_t stream)
+{
+    if (!stream)
+        return failed(cudaErrorInvalidResourceHandle);
+    const bool to_device = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
+    const bool from_device = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyDeviceToDevice;
+    const bool dst_right = to_device ? on_device(dst, bytes) : !touches_device(dst, bytes);
+    const bool src_right = from_device ? on_device(src, bytes) : !touches_device(src, bytes);
+    if (!dst_right || !src_right)
+        return failed(cudaErrorInvalidValue);
+    memcpy(dst, src, bytes);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemsetAsync(void *memory, int value, size_t bytes, cudaStream_t stream)
+{
+    if (!stream)
+        return failed(cudaErrorInvalidResourceHandle);
+    if (!on_device(memory, bytes))
+        return failed(cudaErrorInvalidValue);
+    memset(memory, value, bytes);
+    return cudaSuccess;
+}
+
+} // extern "C"
