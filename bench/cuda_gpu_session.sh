@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The cuda plugin's GPU checks in as little device time as possible (docs/cuda-gpu-runbook.md).
+#
+#   bench/cuda_gpu_session.sh prepare   here, without a GPU: builds build/gpu (sm_90 machine code
+#                                       plus PTX) and copies the test program's libraries that a
+#                                       GPU machine's image may lack (Criterion and its needs) into
+#                                       build/gpu/deps.
+#   bench/cuda_gpu_session.sh run [tests] [bench] [sanitize]
+#                                       on the GPU machine, with build/gpu carried: the suite
+#                                       required to run and each kernel forced (tests), the
+#                                       benchmark (bench), compute-sanitizer (sanitize); all three
+#                                       when none is named. Logs in $OUT, a table last.
+#
+# When the carried programs cannot run there (other system libraries), `run` builds the plugin and
+# the benchmark there instead, without the tests. Each stage has a time limit so that the table
+# always prints inside one call; STAGE_SECONDS overrides it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=build/gpu
+out=${OUT:-/tmp/linrec-gpu}
+mkdir -p "$out"
+
+prepare() {
+  export PATH="/usr/local/cuda/bin:$PATH"
+  cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DLINREC_WERROR=ON -DLINREC_WITH_OPENCL=OFF \
+    -DCMAKE_CUDA_ARCHITECTURES="90-real;90-virtual" && cmake --build $build -j"$(nproc)" || exit 1
+  mkdir -p $build/deps
+  # Everything the test program loads except the C library itself, which the GPU machine has.
+  ldd $build/linrec_tests | awk '$3 ~ /^\// {print $3}' |
+    grep -vE '/(libc|libm|libdl|libpthread|librt|libresolv|ld-linux[^/]*)\.so' |
+    grep -v "$PWD/$build" | xargs -r cp -L -t $build/deps
+  du -sh $build
+}
+
+# stage NAME SECONDS COMMAND...: runs the command with a limit, logs to $out/NAME.log, records
+# pass/fail/timeout for the table.
+results=()
+stage() {
+  local name=$1 seconds=${STAGE_SECONDS:-$2}
+  shift 2
+  echo "== $name: $*"
+  timeout "$seconds" "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  local verdict=passed
+  [ $rc -eq 124 ] && verdict="timed out after ${seconds}s"
+  [ $rc -ne 0 ] && [ $rc -ne 124 ] && verdict="FAILED (exit $rc)"
+  results+=("$(printf '%-34s %s' "$name" "$verdict")")
+  tail -3 "$out/$name.log"
+}
+
+build_here() {
+  cmake -S . -B build/gpu-local -G Ninja -DCMAKE_BUILD_TYPE=Release -DLINREC_BUILD_TESTS=OFF \
+    -DLINREC_WITH_OPENCL=OFF -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build/gpu-local -j16
+}
+
+run() {
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$out/gpu.txt"
+  export LD_LIBRARY_PATH="$PWD/$build/lib:$PWD/$build/deps${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export LINREC_BACKEND_PATH="$PWD/$build/lib/linrec"
+  if ! $build/linrec info >"$out/info.log" 2>&1; then
+    echo "the carried build does not run here; building the plugin and the benchmark here"
+    stage build 300 build_here
+    build=build/gpu-local
+    export LD_LIBRARY_PATH="$PWD/$build/lib" LINREC_BACKEND_PATH="$PWD/$build/lib/linrec"
+  fi
+  $build/linrec info | tee -a "$out/info.log"
+  export LINREC_BACKEND=cuda LINREC_TEST_REQUIRE=cuda
+  local wanted=" ${*:-tests bench sanitize} "
+  if [[ $wanted == *" tests "* ]] && [ -x $build/linrec_tests ]; then
+    stage suite 240 $build/linrec_tests --jobs 8
+    for kernel in lanes-serial lanes-look-back sequences-warp sequences-block sequences-look-back; do
+      stage "kernel_$kernel" 60 env LINREC_CUDA_KERNEL=$kernel \
+        $build/linrec_tests --jobs 8 --filter '@(forward|backward|semantics)/*'
+    done
+  fi
+  if [[ $wanted == *" bench "* ]]; then
+    stage bench_quick 60 $build/linrec_cuda_bench --quick --runs 5
+    stage bench 300 $build/linrec_cuda_bench
+  fi
+  if [[ $wanted == *" sanitize "* ]] && [ -x $build/linrec_tests ] &&
+    command -v compute-sanitizer >/dev/null; then
+    local sanitize="compute-sanitizer --target-processes all --error-exitcode 1"
+    stage memcheck 300 $sanitize --tool memcheck $build/linrec_tests --jobs 1 \
+      --filter '@(forward|backward|semantics|buffers)/*'
+    for kernel in lanes-look-back sequences-look-back sequences-block; do
+      stage "racecheck_$kernel" 120 env LINREC_CUDA_KERNEL=$kernel $sanitize --tool racecheck \
+        $build/linrec_tests --jobs 1 --filter 'forward/F32_*'
+    done
+  fi
+  echo
+  cat "$out/gpu.txt"
+  grep -E '^(Issue 5|shape|B[0-9]|The paper|T |$)' "$out/bench.log" 2>/dev/null | head -60
+  printf '%s\n' "${results[@]}"
+}
+
+case "${1:-}" in
+prepare) prepare ;;
+run) shift; run "$@" ;;
+*) echo "usage: $0 prepare|run" >&2; exit 2 ;;
+esac
