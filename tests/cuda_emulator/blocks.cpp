@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <numeric>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -21,17 +22,26 @@
 #include "emulator.h"
 
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define LINREC_EMULATOR_ASAN 1
 #else
 #define LINREC_EMULATOR_ASAN 0
 #endif
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__ELF__)
+#define LINREC_EMULATOR_SWITCH 1
+#else
+#define LINREC_EMULATOR_SWITCH 0
+#endif
+
+#if LINREC_EMULATOR_SWITCH
 /* linrec_emulator_switch(&from, to): pushes the callee-saved registers, stores the stack pointer in
  * from, loads to's, and pops the registers saved there; returning resumes that stack's switch. */
 asm(R"(
     .text
+    .globl linrec_emulator_switch
+    .hidden linrec_emulator_switch
     .p2align 4
     .type linrec_emulator_switch, @function
 linrec_emulator_switch:
@@ -70,14 +80,18 @@ constexpr unsigned MAX_BLOCK = 1024;
  * machine's cores, so that blocks wait on blocks that are not running, and enough that a look-back
  * reaches past its first window of 16 tiles (the suite's look-backs then reach about 30 deep). */
 constexpr unsigned DEFAULT_RESIDENT_BLOCKS = 32;
+/* Each block's stacks are 2 mappings per thread (guard pages): more blocks would approach the
+ * kernel's limit on a process's mappings. */
+constexpr unsigned MAX_RESIDENT_BLOCKS = 64;
 
 /*
  * Switching between a block's fibers, which the emulator does at every barrier and shuffle. On
- * x86-64 it saves the callee-saved registers and swaps stack pointers; swapcontext would also save
- * and restore the signal mask, a system call per switch that made the emulated suite twice as slow.
- * Elsewhere, ucontext.
+ * x86-64 it saves the callee-saved registers and swaps stack pointers; swapcontext also saves and
+ * restores the signal mask, a system call per switch: with it the forward tests took 24.6 s
+ * instead of 6.6 s (2-core dev VM). Elsewhere, and where a shadow stack (CET) would refuse the
+ * switch's return into a fresh stack, ucontext.
  */
-#if defined(__x86_64__)
+#if LINREC_EMULATOR_SWITCH
 struct Context {
     void *stack_pointer;
 };
@@ -135,6 +149,8 @@ struct Warp {
     unsigned arrived, lanes;
     unsigned long long generation;
     unsigned long long values[2][WARP]; /* alternate rounds: a lane may run one round ahead */
+    const char *file;                   /* where the first lane of this round shuffles */
+    unsigned line;
 };
 
 struct Block {
@@ -147,6 +163,7 @@ struct Block {
     unsigned long long random; /* xorshift state that shuffles the order every turn */
     unsigned arrived;
     unsigned long long generation;
+    bool misused; /* a shuffle from different places, or with lanes left out */
     Context scheduler;
     Fiber *current;
     void (*body)(void *);
@@ -265,7 +282,7 @@ class Stacks
         if (memory == MAP_FAILED)
             throw std::bad_alloc();
         base_ = static_cast<char *>(memory);
-        for (unsigned i = 0; i < count; i++)
+        for (unsigned i = 0; i < count; i++) /* where this fails, the stack has no guard */
             mprotect(base_ + i * stride_, page_, PROT_NONE);
     }
     ~Stacks()
@@ -319,6 +336,32 @@ void return_stacks(std::unique_ptr<Stacks> stacks) noexcept
     }
 }
 
+/* The order in which a launch starts its blocks: i -> (offset + i * stride) mod n with the stride
+ * prime to n, a permutation, so that no kernel can rely on blocks starting in index order (a GPU
+ * promises none; the look-back kernels take their tiles from a counter for that reason). */
+class BlockOrder
+{
+  public:
+    BlockOrder(unsigned n, unsigned long long seed)
+        : n_(n), offset_(seed % n), stride_(n > 2 ? n - 1 : 1)
+    {
+        unsigned long long s = seed >> 20;
+        for (int tries = 0; n > 2 && tries < 64; tries++, s = s * 6364136223846793005ull + 1)
+            if (s % n > 1 && std::gcd(s % n, n_) == 1) {
+                stride_ = s % n;
+                break;
+            }
+    }
+
+    unsigned at(unsigned i) const
+    {
+        return static_cast<unsigned>((offset_ + i * stride_) % n_);
+    }
+
+  private:
+    unsigned long long n_, offset_, stride_;
+};
+
 /* One host thread's share of a launch: blocks taken in order from `next` until none are left. */
 class Worker
 {
@@ -343,13 +386,13 @@ class Worker
     Worker(const Worker &) = delete;
     Worker &operator=(const Worker &) = delete;
 
-    /* False when a block's threads waited on each other forever. */
-    bool run(std::atomic<unsigned> &next)
+    /* False when a block's threads waited on each other forever or shuffled wrongly. */
+    bool run(std::atomic<unsigned> &next, const BlockOrder &order)
     {
         bool all_finished = true;
         running = &block_;
         for (unsigned i; (i = next.fetch_add(1)) < block_.grid.x;)
-            all_finished &= run_block(i);
+            all_finished &= run_block(order.at(i));
         running = nullptr;
         return all_finished;
     }
@@ -364,16 +407,21 @@ class Worker
         for (unsigned i = 0; i < b.size; i++)
             b.order[i] = i;
         for (unsigned w = 0; w < warps_.size(); w++)
-            warps_[w] = {0, std::min(WARP, b.size - w * WARP), 0, {}};
+            warps_[w] = {0, std::min(WARP, b.size - w * WARP), 0, {}, nullptr, 0};
+        b.misused = false;
         for (unsigned i = 0; i < b.size; i++) {
             Fiber &f = fibers_[i];
             f.stack = stacks_->stack(i);
             f.index = i;
             f.wait = Wait::NONE;
             f.shuffles = 0;
+#if LINREC_EMULATOR_ASAN
+            /* A fiber abandoned in a failed launch may have left its stack poisoned. */
+            __asan_unpoison_memory_region(f.stack, STACK_BYTES);
+#endif
             prepare(f.context, f.stack, STACK_BYTES, fiber_main);
         }
-        return run_fibers(b);
+        return run_fibers(b) && !b.misused;
     }
 
     Block block_ = {};
@@ -388,7 +436,7 @@ unsigned resident_blocks()
 {
     const char *value = getenv("LINREC_CUDA_EMULATOR_BLOCKS");
     const long n = value ? strtol(value, nullptr, 10) : 0;
-    return n > 0 && n <= 256 ? static_cast<unsigned>(n) : DEFAULT_RESIDENT_BLOCKS;
+    return n > 0 && n <= MAX_RESIDENT_BLOCKS ? static_cast<unsigned>(n) : DEFAULT_RESIDENT_BLOCKS;
 }
 
 void wait_for(Block &b, Wait kind, unsigned long long generation)
@@ -426,11 +474,20 @@ void sync_block()
     wait_for(b, Wait::BLOCK, b.generation);
 }
 
-const unsigned long long *warp_exchange(unsigned long long bits)
+const unsigned long long *warp_exchange(unsigned long long bits, unsigned mask, const char *file,
+                                        unsigned line)
 {
     Block &b = *running;
     Fiber &f = *b.current;
     Warp &w = b.warps[f.index / WARP];
+    if (w.arrived == 0) {
+        w.file = file;
+        w.line = line;
+    } else if (w.file != file || w.line != line) {
+        b.misused = true;
+    }
+    if (mask != (w.lanes == WARP ? ~0u : (1u << w.lanes) - 1))
+        b.misused = true;
     unsigned long long *values = w.values[f.shuffles++ % 2];
     values[f.index % WARP] = bits;
     if (++w.arrived == w.lanes) {
@@ -456,6 +513,7 @@ cudaError_t launch(dim3 grid, dim3 block, void (*body)(void *), void *context)
     /* Each launch of a process shuffles its threads differently, and the same way every run. */
     static std::atomic<unsigned long long> launches{0};
     const unsigned long long seed = 0x2545f4914f6cdd1dull * ++launches;
+    const BlockOrder order(grid.x, seed);
     std::atomic<unsigned> next{0};
     std::atomic<bool> all_finished{true};
     std::vector<std::thread> threads;
@@ -465,7 +523,7 @@ cudaError_t launch(dim3 grid, dim3 block, void (*body)(void *), void *context)
             threads.emplace_back([&] {
                 try {
                     Worker worker(grid, block.x, body, context, seed);
-                    if (!worker.run(next))
+                    if (!worker.run(next, order))
                         all_finished = false;
                 } catch (const std::bad_alloc &) {
                     all_finished = false;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <source_location>
 #include <tuple>
 #include <utility>
 
@@ -62,12 +63,13 @@ namespace linrec_emulator
 /* Every lane's `value`, by way of warp_exchange; `source` picks whose this lane gets. The kernels
  * shuffle with every lane of the warp (a full mask), which the exchange requires: a lane that
  * never arrives leaves the others waiting, and the launch reports it. */
-template <typename T> T shuffle(T value, unsigned source)
+template <typename T>
+T shuffle(T value, unsigned source, unsigned mask, const std::source_location &where)
 {
     static_assert(sizeof(T) <= sizeof(unsigned long long), "shuffles move up to 8 bytes");
     unsigned long long bits = 0;
     std::memcpy(&bits, &value, sizeof value);
-    const unsigned long long *lanes = warp_exchange(bits);
+    const unsigned long long *lanes = warp_exchange(bits, mask, where.file_name(), where.line());
     T out;
     std::memcpy(&out, &lanes[source % WARP], sizeof out);
     return out;
@@ -75,16 +77,28 @@ template <typename T> T shuffle(T value, unsigned source)
 
 } // namespace linrec_emulator
 
-template <typename T> T __shfl_up_sync(unsigned, T value, unsigned delta)
+template <typename T>
+T __shfl_up_sync(unsigned mask, T value, unsigned delta,
+                 const std::source_location &where = std::source_location::current())
 {
     const unsigned lane = threadIdx.x % linrec_emulator::WARP;
-    const T before = linrec_emulator::shuffle(value, lane - delta);
+    const T before = linrec_emulator::shuffle(value, lane - delta, mask, where);
     return lane >= delta ? before : value;
 }
 
-template <typename T> T __shfl_sync(unsigned, T value, int source)
+template <typename T>
+T __shfl_sync(unsigned mask, T value, int source,
+              const std::source_location &where = std::source_location::current())
 {
-    return linrec_emulator::shuffle(value, static_cast<unsigned>(source));
+    return linrec_emulator::shuffle(value, static_cast<unsigned>(source), mask, where);
+}
+
+/* Whether a kernel argument's pointers are all device memory: overloads for the kernels' argument
+ * types (dispatch.cpp) check them, so that a host pointer handed to a kernel fails the launch as
+ * it would fault on a GPU. Arguments without pointers pass. */
+template <typename Param> bool linrec_emulator_device_arguments(const Param &)
+{
+    return true;
 }
 
 /* The runtime's typed launch: every thread calls the kernel with its own copies of the arguments,
@@ -97,6 +111,8 @@ cudaError_t linrec_emulator_launch(void (*kernel)(Params...), dim3 grid, dim3 bl
         void (*kernel)(Params...);
         std::tuple<Params...> arguments;
     } call = {kernel, std::tuple<Params...>(*static_cast<Params *>(args[I])...)};
+    if (!(linrec_emulator_device_arguments(std::get<I>(call.arguments)) && ...))
+        return cudaErrorInvalidValue;
     return linrec_emulator::launch(
         grid, block,
         [](void *context) {

@@ -26,16 +26,22 @@ dim3 grid_size();
 void sync_block();
 
 /* Publishes `bits` for this lane and returns, once every lane of the warp has published, the 32
- * values of this round. */
-const unsigned long long *warp_exchange(unsigned long long bits);
+ * values of this round. Every lane must call it from the same place (`file`, `line`) with a full
+ * `mask`, as the kernels' shuffles do: otherwise the launch fails. */
+const unsigned long long *warp_exchange(unsigned long long bits, unsigned mask, const char *file,
+                                        unsigned line);
 
 /* Lets other threads and blocks run before this thread goes on (a spinning wait's sleep). */
 void pause();
 
-/* Runs body(context) as every thread of a grid of `grid` blocks of `block` threads, and returns
- * when all have finished: cudaErrorLaunchFailure when the threads of a block waited on each other
- * forever (a barrier or shuffle that not all of them reach), cudaErrorInvalidConfiguration for a
- * shape the kernels never use (more than one dimension, or more than 1024 threads). */
+/* Whether `address` lies in memory that cudaMalloc returned and cudaFree did not yet take back. */
+bool is_device_memory(const void *address);
+
+/* Runs body(context) as every thread of a grid of `grid` blocks of `block` threads, the blocks
+ * started in a shuffled order, and returns when all have finished: cudaErrorLaunchFailure when the
+ * threads of a block waited on each other forever (a barrier or shuffle that not all of them
+ * reach) or shuffled wrongly, cudaErrorInvalidConfiguration for a shape the kernels never use
+ * (more than one dimension, or more than 1024 threads). */
 cudaError_t launch(dim3 grid, dim3 block, void (*body)(void *), void *context);
 
 } // namespace linrec_emulator

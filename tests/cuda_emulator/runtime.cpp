@@ -11,8 +11,10 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <new>
 
 #include "cuda_runtime_api.h"
+#include "emulator.h"
 
 namespace
 {
@@ -44,7 +46,8 @@ constexpr ErrorText ERRORS[] = {
     {cudaErrorInvalidDevice, "cudaErrorInvalidDevice", "invalid device ordinal"},
     {cudaErrorInvalidResourceHandle, "cudaErrorInvalidResourceHandle", "invalid resource handle"},
     {cudaErrorLaunchFailure, "cudaErrorLaunchFailure",
-     "unspecified launch failure (the emulator found threads waiting forever)"},
+     "unspecified launch failure (the emulator found threads waiting forever, or a shuffle "
+     "from different places or with lanes left out)"},
 };
 
 ErrorText describe(cudaError_t error)
@@ -108,6 +111,11 @@ template <typename Handle> cudaError_t use(Handle handle)
 
 } // namespace
 
+bool linrec_emulator::is_device_memory(const void *address)
+{
+    return on_device(address, 1);
+}
+
 extern "C" {
 
 cudaError_t cudaGetLastError(void)
@@ -162,14 +170,17 @@ cudaError_t cudaMalloc(void **memory, size_t bytes)
     *memory = nullptr;
     if (bytes == 0)
         return cudaSuccess;
-    if (bytes > SIZE_MAX - DEVICE_ALIGNMENT)
+    /* The exact size, so that AddressSanitizer sees a kernel read one element past an array. */
+    void *p = nullptr;
+    if (posix_memalign(&p, DEVICE_ALIGNMENT, bytes) != 0)
         return failed(cudaErrorMemoryAllocation);
-    const size_t rounded = (bytes + DEVICE_ALIGNMENT - 1) / DEVICE_ALIGNMENT * DEVICE_ALIGNMENT;
-    void *p = aligned_alloc(DEVICE_ALIGNMENT, rounded);
-    if (!p)
+    try {
+        std::lock_guard<std::mutex> guard(allocations_lock);
+        allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
+    } catch (const std::bad_alloc &) {
+        free(p);
         return failed(cudaErrorMemoryAllocation);
-    std::lock_guard<std::mutex> guard(allocations_lock);
-    allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
+    }
     *memory = p;
     return cudaSuccess;
 }
