@@ -74,6 +74,10 @@ void linrec__openmp_publish(linrec__openmp_progress *progress, size_t count);
  * has descheduled (another process on the cores) then gets a core instead of the spinner. */
 void linrec__openmp_wait(const linrec__openmp_progress *progress, size_t count);
 
+/* Returns once progress[first], ..., progress[end - 1] have all reached `count`. */
+void linrec__openmp_wait_all(const linrec__openmp_progress *progress, int first, int end,
+                             size_t count);
+
 /* The fused cells (openmp_cells.c), on the same plan as the scan. */
 linrec_status linrec__openmp_cell_forward(void *state, const linrec__cell_args *args);
 linrec_status linrec__openmp_cell_backward(void *state, const linrec__cell_backward_args *args);

@@ -69,13 +69,6 @@ static int FN(cell_end_owner)(const SHARE *sh, size_t length, int p)
     return i;
 }
 
-/* Returns once threads first .. p-1 have finished `done` super-chunks of the call. */
-static void FN(cell_wait_past)(const SHARE *sh, int first, int p, size_t done)
-{
-    for (int i = first; i < p; i++)
-        linrec__openmp_wait(&sh->scanned[i], done);
-}
-
 /*
  * One group split over time, on thread t of p; `n` counts the call's super-chunks, the same on
  * every thread. A row may be overwritten only once its readers are done with it: this thread's
@@ -96,7 +89,7 @@ static void FN(cell_split_group)(const SCAN *s, const linrec__openmp_plan *plan,
         cell_chunk(&sh->costs, length, (size_t)p, (size_t)t, &c0, &c1);
         if (c0 < c1 && c1 < length) {
             if (*n >= 2)
-                FN(cell_wait_past)(sh, t + 1, p, *n - 1);
+                linrec__openmp_wait_all(sh->scanned, t + 1, p, *n - 1);
             CELL_FN(reduce)
             (s, group, u + c0, u + c1, FN(cell_pair_row)(sh, *n, t, 0),
              FN(cell_pair_row)(sh, *n, t, 1));
@@ -115,7 +108,7 @@ static void FN(cell_split_group)(const SCAN *s, const linrec__openmp_plan *plan,
             }
             CELL_FN(segment)(s, group, 0, lanes, u + c0, u + c1, carry);
             if (c1 == length) {
-                FN(cell_wait_past)(sh, t + 1, p, *n);
+                linrec__openmp_wait_all(sh->scanned, t + 1, p, *n);
                 memcpy(FN(cell_end_row)(sh, *n), carry, lanes * sizeof(REAL));
             }
         }

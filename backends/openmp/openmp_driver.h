@@ -167,8 +167,8 @@ static int FN(end_owner)(size_t length, int p)
  * them, must be past that super-chunk. */
 static void FN(wait_readers)(const SPLIT *sc, size_t n, int t, int p)
 {
-    for (int i = t + 1; n >= 2 && i < p; i++)
-        linrec__openmp_wait(&sc->scanned[i], n - 1);
+    if (n >= 2)
+        linrec__openmp_wait_all(sc->scanned, t + 1, p, n - 1);
 }
 
 /*

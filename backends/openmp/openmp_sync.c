@@ -56,3 +56,10 @@ void linrec__openmp_wait(const linrec__openmp_progress *progress, size_t count)
     while (!reached(progress, count))
         nanosleep(&nap, NULL);
 }
+
+void linrec__openmp_wait_all(const linrec__openmp_progress *progress, int first, int end,
+                             size_t count)
+{
+    for (int i = first; i < end; i++)
+        linrec__openmp_wait(&progress[i], count);
+}

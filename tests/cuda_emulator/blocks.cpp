@@ -345,8 +345,8 @@ class BlockOrder
     BlockOrder(unsigned n, unsigned long long seed)
         : n_(n), offset_(seed % n), stride_(n > 2 ? n - 1 : 1)
     {
-        unsigned long long s = seed >> 20;
-        for (int tries = 0; n > 2 && tries < 64; tries++, s = s * 6364136223846793005ull + 1)
+        unsigned long long s = (seed >> 20) | 1; /* xorshift: never 0 */
+        for (int tries = 0; n > 2 && tries < 64; tries++, next_random(s))
             if (s % n > 1 && std::gcd(s % n, n_) == 1) {
                 stride_ = s % n;
                 break;
