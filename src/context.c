@@ -72,12 +72,6 @@ static linrec_status open_backend(const char *name, size_t device, int auto_pick
     return LINREC_OK;
 }
 
-static int verbose(void)
-{
-    const char *env = getenv("LINREC_VERBOSE");
-    return env && *env && strcmp(env, "0") != 0;
-}
-
 /* Tries each backend in "auto" order; the thread's last error is left as it was on success. */
 static linrec_status open_auto(linrec_context **out)
 {
@@ -86,10 +80,8 @@ static linrec_status open_auto(linrec_context **out)
     for (size_t i = 0; i < linrec_backend_count(); i++) {
         const char *name = linrec_backend_name(i);
         if (open_backend(name, 0, 1, out) == LINREC_OK) {
-            if (verbose())
-                fprintf(stderr, "linrec: auto chose %s (%s)%s%s\n", name,
-                        (*out)->backend->device((*out)->state), *reasons ? "; skipped " : "",
-                        reasons);
+            linrec__note("auto chose %s (%s)%s%s", name, (*out)->backend->device((*out)->state),
+                         *reasons ? "; skipped " : "", reasons);
             linrec__fail(LINREC_OK, "%s", saved_error);
             return LINREC_OK;
         }
@@ -97,8 +89,7 @@ static linrec_status open_auto(linrec_context **out)
         snprintf(reasons + used, sizeof reasons - used, "%s%s: %s", used ? "; " : "", name,
                  linrec_last_error());
     }
-    if (verbose())
-        fprintf(stderr, "linrec: auto found no usable backend: %s\n", reasons);
+    linrec__note("auto found no usable backend: %s", reasons);
     return linrec__fail(LINREC_ERR_BACKEND_UNAVAILABLE, "no backend is usable: %s", reasons);
 }
 
@@ -114,14 +105,11 @@ linrec_status linrec_context_create(const char *backend, linrec_context **out)
     if (request.is_auto)
         return open_auto(out);
     status = open_backend(request.name, request.device, 0, out);
-    if (verbose()) {
-        if (status == LINREC_OK)
-            fprintf(stderr, "linrec: using %s (%s) as asked\n", (*out)->backend->name,
-                    (*out)->backend->device((*out)->state));
-        else
-            fprintf(stderr, "linrec: cannot use %s as asked: %s\n", request.name,
-                    linrec_last_error());
-    }
+    if (status == LINREC_OK)
+        linrec__note("using %s (%s) as asked", (*out)->backend->name,
+                     (*out)->backend->device((*out)->state));
+    else
+        linrec__note("cannot use %s as asked: %s", request.name, linrec_last_error());
     return status;
 }
 

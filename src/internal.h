@@ -10,6 +10,11 @@
 /* Records a message for linrec_last_error() on this thread and returns `status`. */
 linrec_status linrec__fail(linrec_status status, const char *format, ...) LINREC__PRINTF(2, 3);
 
+/* Nonzero when LINREC_VERBOSE asks for notes (set, not empty, not "0"). */
+int linrec__verbose(void);
+/* Under LINREC_VERBOSE, writes "linrec: <message>" and a newline to stderr; else nothing. */
+void linrec__note(const char *format, ...) LINREC__PRINTF(1, 2);
+
 /* The services handed to every backend. */
 extern const linrec__host linrec__host_services;
 
