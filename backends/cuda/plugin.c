@@ -78,8 +78,15 @@ linrec_status linrec__cuda_reserve(linrec__cuda_arena *arena, size_t bytes, cons
     size_t rounded;
     if (!round_up(bytes, ARENA_UNIT, &rounded))
         rounded = bytes; /* no device holds that much: let cudaMalloc say so */
+    cudaError_t error = cudaMalloc(&arena->memory, rounded);
+    /* Whole units save reallocations, but not at the price of refusing what fits. */
+    if (error == cudaErrorMemoryAllocation && rounded > bytes) {
+        (void)cudaGetLastError();
+        rounded = bytes;
+        error = cudaMalloc(&arena->memory, rounded);
+    }
     snprintf(call, sizeof call, "cudaMalloc (%s, %zu bytes)", what, rounded);
-    status = check(cudaMalloc(&arena->memory, rounded), call);
+    status = check(error, call);
     if (status != LINREC_OK) {
         arena->memory = NULL;
         return status;
@@ -175,13 +182,27 @@ static linrec_status bind_device(cuda_state *st, int driver)
     return LINREC_OK;
 }
 
+static int holds_arenas(const cuda_state *st)
+{
+    return st->staging.bytes > 0 || st->scratch.bytes > 0;
+}
+
+/* Gives the arenas' device memory back; the calls that need them grow them again. Errors are
+ * ignored, as in release(): the memory is lost to this context either way. */
+static void drop_arenas(cuda_state *st)
+{
+    (void)cudaFree(st->staging.memory);
+    (void)cudaFree(st->scratch.memory);
+    (void)cudaGetLastError();
+    st->staging = st->scratch = (linrec__cuda_arena){NULL, 0};
+}
+
 /* Frees whatever the state holds; safe on a partly opened state. Errors are ignored: there is
  * nobody to report them to, and the rest must be released regardless. */
 static void release(cuda_state *st)
 {
     if (cudaSetDevice(st->device) == cudaSuccess) {
-        (void)cudaFree(st->staging.memory);
-        (void)cudaFree(st->scratch.memory);
+        drop_arenas(st);
         (void)cudaFreeHost(st->bounce);
         for (int i = 0; i < BOUNCE_SLOTS; i++)
             if (st->bounce_done[i])
@@ -434,43 +455,71 @@ static linrec_status staged_backward(cuda_state *st, const linrec__backward_args
     return status;
 }
 
-/* Forward on host pointers (staged) or device buffers, under the context's lock. */
-static linrec_status locked_forward(void *state, const linrec__scan_args *args, int staged)
+static linrec_status run_forward(cuda_state *st, const void *args, int staged)
 {
-    cuda_state *st = state;
-    linrec_status status = begin(st);
-    if (status != LINREC_OK)
-        return status;
-    return end(st, staged ? staged_forward(st, args) : forward_now(st, args));
+    return staged ? staged_forward(st, args) : forward_now(st, args);
 }
 
-static linrec_status locked_backward(void *state, const linrec__backward_args *args, int staged)
+static linrec_status run_backward(cuda_state *st, const void *args, int staged)
+{
+    return staged ? staged_backward(st, args) : backward_now(st, args);
+}
+
+/* Runs a scan on host pointers (staged) or device buffers under the context's lock. The arenas
+ * are caches: when a call runs out of device memory while they held some, it runs once more
+ * without them (a call writes nothing before its allocations succeed). A call that still runs out
+ * leaves them empty, so that what it grew does not starve the smaller calls after it. */
+static linrec_status locked(void *state, linrec_status (*run)(cuda_state *, const void *, int),
+                            const void *args, int staged)
 {
     cuda_state *st = state;
     linrec_status status = begin(st);
     if (status != LINREC_OK)
         return status;
-    return end(st, staged ? staged_backward(st, args) : backward_now(st, args));
+    int cached = holds_arenas(st);
+    status = run(st, args, staged);
+    if (status == LINREC_ERR_OUT_OF_MEMORY && cached) {
+        drop_arenas(st);
+        status = run(st, args, staged);
+    }
+    if (status == LINREC_ERR_OUT_OF_MEMORY)
+        drop_arenas(st);
+    return end(st, status);
 }
 
 static linrec_status cuda_scan(void *state, const linrec__scan_args *args)
 {
-    return locked_forward(state, args, 1);
+    return locked(state, run_forward, args, 1);
 }
 
 static linrec_status cuda_scan_backward(void *state, const linrec__backward_args *args)
 {
-    return locked_backward(state, args, 1);
+    return locked(state, run_backward, args, 1);
 }
 
 static linrec_status cuda_scan_device(void *state, const linrec__scan_args *args)
 {
-    return locked_forward(state, args, 0);
+    return locked(state, run_forward, args, 0);
 }
 
 static linrec_status cuda_scan_backward_device(void *state, const linrec__backward_args *args)
 {
-    return locked_backward(state, args, 0);
+    return locked(state, run_backward, args, 0);
+}
+
+/* A buffer may take what the arenas cache, when it does not fit beside them. */
+static cudaError_t malloc_buffer(cuda_state *st, void **memory, size_t bytes)
+{
+    cudaError_t error = cudaMalloc(memory, bytes);
+    if (error != cudaErrorMemoryAllocation)
+        return error;
+    pthread_mutex_lock(&st->lock);
+    if (holds_arenas(st)) {
+        drop_arenas(st);
+        error = cudaMalloc(memory, bytes);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return error;
 }
 
 static linrec_status cuda_buffer_alloc(void *state, size_t bytes, void **memory)
@@ -482,7 +531,7 @@ static linrec_status cuda_buffer_alloc(void *state, size_t bytes, void **memory)
         return status;
     char call[96];
     snprintf(call, sizeof call, "cudaMalloc (buffer of %zu bytes)", bytes);
-    status = check(cudaMalloc(memory, bytes), call);
+    status = check(malloc_buffer(st, memory, bytes), call);
     if (status != LINREC_OK)
         *memory = NULL;
     return status;

@@ -3,8 +3,12 @@
  * calling thread, so streams and events only need to exist. "Device memory" is host memory that
  * this file keeps a record of, and every copy and memset checks its pointers against that record:
  * a host pointer where device memory belongs (or the reverse) fails the call, as it would fault
- * on a GPU.
+ * on a GPU. The device's memory is a budget (LINREC_EMULATED_DEVICE_MEMORY bytes, 4 GiB by
+ * default) that cudaMalloc refuses to exceed before it touches host memory, as a GPU would;
+ * pinned host memory has its own (LINREC_EMULATED_PINNED_MEMORY, unlimited by default). Both are
+ * read at every allocation, so that a test can change them between contexts.
  */
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +19,7 @@
 
 #include "cuda_runtime_api.h"
 #include "emulator.h"
+#include "emulator_memory.h"
 
 namespace
 {
@@ -39,7 +44,8 @@ struct ErrorText {
 constexpr ErrorText ERRORS[] = {
     {cudaSuccess, "cudaSuccess", "no error"},
     {cudaErrorInvalidValue, "cudaErrorInvalidValue",
-     "invalid argument (the emulator checks that device pointers are device memory)"},
+     "invalid argument (the emulator checks that device pointers are device memory, and that "
+     "LINREC_EMULATED_DEVICE_MEMORY and LINREC_EMULATED_PINNED_MEMORY are byte counts)"},
     {cudaErrorMemoryAllocation, "cudaErrorMemoryAllocation", "out of memory"},
     {cudaErrorInvalidConfiguration, "cudaErrorInvalidConfiguration",
      "invalid configuration argument"},
@@ -58,15 +64,97 @@ ErrorText describe(cudaError_t error)
     return {error, "cudaErrorUnknown", "an error the emulator never returns"};
 }
 
-/* Device allocations: start address -> bytes. */
-std::mutex allocations_lock;
-std::map<uintptr_t, size_t> allocations;
+/* Allocations of one kind of memory (start address -> bytes asked for) and what they are charged
+ * against its budget: whole units of DEVICE_ALIGNMENT, as a GPU's allocator hands out. */
+struct Pool {
+    const char *budget_variable;
+    size_t default_budget;
+    std::mutex lock;
+    std::map<uintptr_t, size_t> allocations;
+    size_t charged = 0;
+};
+
+Pool device_memory{"LINREC_EMULATED_DEVICE_MEMORY", size_t{4} << 30, {}, {}};
+Pool pinned_memory{"LINREC_EMULATED_PINNED_MEMORY", SIZE_MAX, {}, {}};
+
+/* The pool's budget in *bytes; false when its variable is set but is not a byte count. */
+bool budget(const Pool &pool, size_t *bytes)
+{
+    const char *text = getenv(pool.budget_variable);
+    *bytes = pool.default_budget;
+    if (!text || !*text)
+        return true;
+    if (*text < '0' || *text > '9')
+        return false;
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value == 0 || value > SIZE_MAX)
+        return false;
+    *bytes = static_cast<size_t>(value);
+    return true;
+}
+
+size_t charge(size_t bytes)
+{
+    return bytes > SIZE_MAX - (DEVICE_ALIGNMENT - 1)
+               ? SIZE_MAX
+               : (bytes + DEVICE_ALIGNMENT - 1) / DEVICE_ALIGNMENT * DEVICE_ALIGNMENT;
+}
+
+/* The exact size, so that AddressSanitizer sees a kernel read one element past an array. */
+cudaError_t allocate(Pool &pool, void **memory, size_t bytes)
+{
+    *memory = nullptr;
+    size_t limit;
+    if (!budget(pool, &limit))
+        return failed(cudaErrorInvalidValue);
+    if (bytes == 0)
+        return cudaSuccess;
+    std::lock_guard<std::mutex> guard(pool.lock);
+    if (pool.charged > limit || charge(bytes) > limit - pool.charged)
+        return failed(cudaErrorMemoryAllocation);
+    void *p = nullptr;
+    if (posix_memalign(&p, DEVICE_ALIGNMENT, bytes) != 0)
+        return failed(cudaErrorMemoryAllocation);
+    try {
+        pool.allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
+    } catch (const std::bad_alloc &) {
+        free(p);
+        return failed(cudaErrorMemoryAllocation);
+    }
+    pool.charged += charge(bytes);
+    *memory = p;
+    return cudaSuccess;
+}
+
+cudaError_t release(Pool &pool, void *memory)
+{
+    if (!memory)
+        return cudaSuccess;
+    std::lock_guard<std::mutex> guard(pool.lock);
+    auto it = pool.allocations.find(reinterpret_cast<uintptr_t>(memory));
+    if (it == pool.allocations.end())
+        return failed(cudaErrorInvalidValue);
+    pool.charged -= charge(it->second);
+    pool.allocations.erase(it);
+    free(memory);
+    return cudaSuccess;
+}
+
+void usage_of(Pool &pool, size_t *charged, size_t *allocations)
+{
+    std::lock_guard<std::mutex> guard(pool.lock);
+    *charged = pool.charged;
+    *allocations = pool.allocations.size();
+}
 
 /* Whether [p, p + bytes) lies inside one device allocation. */
 bool on_device(const void *p, size_t bytes)
 {
     const uintptr_t at = reinterpret_cast<uintptr_t>(p);
-    std::lock_guard<std::mutex> guard(allocations_lock);
+    std::lock_guard<std::mutex> guard(device_memory.lock);
+    const auto &allocations = device_memory.allocations;
     auto it = allocations.upper_bound(at);
     if (it == allocations.begin())
         return false;
@@ -78,7 +166,8 @@ bool on_device(const void *p, size_t bytes)
 bool touches_device(const void *p, size_t bytes)
 {
     const uintptr_t at = reinterpret_cast<uintptr_t>(p);
-    std::lock_guard<std::mutex> guard(allocations_lock);
+    std::lock_guard<std::mutex> guard(device_memory.lock);
+    const auto &allocations = device_memory.allocations;
     auto it = allocations.lower_bound(at + (bytes ? bytes : 1));
     if (it == allocations.begin())
         return false;
@@ -158,7 +247,8 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *props, int device)
         return failed(cudaErrorInvalidDevice);
     *props = {};
     strncpy(props->name, "linrec host emulation", sizeof props->name - 1);
-    props->totalGlobalMem = size_t{1} << 32;
+    if (!budget(device_memory, &props->totalGlobalMem))
+        return failed(cudaErrorInvalidValue);
     props->major = 9;
     props->minor = 0;
     props->multiProcessorCount = MULTIPROCESSORS;
@@ -167,45 +257,22 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *props, int device)
 
 cudaError_t cudaMalloc(void **memory, size_t bytes)
 {
-    *memory = nullptr;
-    if (bytes == 0)
-        return cudaSuccess;
-    /* The exact size, so that AddressSanitizer sees a kernel read one element past an array. */
-    void *p = nullptr;
-    if (posix_memalign(&p, DEVICE_ALIGNMENT, bytes) != 0)
-        return failed(cudaErrorMemoryAllocation);
-    try {
-        std::lock_guard<std::mutex> guard(allocations_lock);
-        allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
-    } catch (const std::bad_alloc &) {
-        free(p);
-        return failed(cudaErrorMemoryAllocation);
-    }
-    *memory = p;
-    return cudaSuccess;
+    return allocate(device_memory, memory, bytes);
 }
 
 cudaError_t cudaFree(void *memory)
 {
-    if (!memory)
-        return cudaSuccess;
-    std::lock_guard<std::mutex> guard(allocations_lock);
-    if (allocations.erase(reinterpret_cast<uintptr_t>(memory)) == 0)
-        return failed(cudaErrorInvalidValue);
-    free(memory);
-    return cudaSuccess;
+    return release(device_memory, memory);
 }
 
 cudaError_t cudaMallocHost(void **memory, size_t bytes)
 {
-    *memory = malloc(bytes ? bytes : 1);
-    return *memory ? cudaSuccess : failed(cudaErrorMemoryAllocation);
+    return allocate(pinned_memory, memory, bytes);
 }
 
 cudaError_t cudaFreeHost(void *memory)
 {
-    free(memory);
-    return cudaSuccess;
+    return release(pinned_memory, memory);
 }
 
 cudaError_t cudaStreamCreate(cudaStream_t *stream)
@@ -269,3 +336,9 @@ cudaError_t cudaMemsetAsync(void *memory, int value, size_t bytes, cudaStream_t 
 }
 
 } // extern "C"
+
+void linrec_emulator_memory(linrec_emulator_memory_usage *usage)
+{
+    usage_of(device_memory, &usage->device_bytes, &usage->device_allocations);
+    usage_of(pinned_memory, &usage->pinned_bytes, &usage->pinned_allocations);
+}
