@@ -147,7 +147,8 @@ typedef struct linrec__backend {
 typedef const linrec__backend *(*linrec__plugin_entry_fn)(const linrec__host *host);
 
 /* Defines a plugin's exported entry point: it refuses a host of another interface version, keeps
- * the host's services in `host_variable` and returns `table`. */
+ * the host's services in `host_variable` and returns `table`. The core calls it at every context
+ * creation, while other threads may be using the plugin, so `host_variable` must be _Atomic. */
 #define LINREC__DEFINE_PLUGIN_ENTRY(table, host_variable)                                          \
     __attribute__((visibility("default"))) const linrec__backend *linrec_plugin_entry(            \
         const linrec__host *services);                                                             \

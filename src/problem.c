@@ -74,6 +74,7 @@ int linrec__ranges_overlap(const void *a, size_t a_bytes, const void *b, size_t 
 {
     if (!a || !b || a_bytes == 0 || b_bytes == 0)
         return 0;
+    /* Distances, not ends: the end of a problem's array may lie past the address space and wrap. */
     uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
-    return a0 < b0 + b_bytes && b0 < a0 + a_bytes;
+    return a0 <= b0 ? b0 - a0 < a_bytes : a0 - b0 < b_bytes;
 }

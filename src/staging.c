@@ -17,14 +17,15 @@ typedef struct staging {
     size_t count;
 } staging;
 
-/* Gives `host` device memory, sharing it with an earlier array at the same address (in place). */
+/* Gives `host` device memory, sharing it with an earlier array at the same address (in place)
+ * that is at least as long: h0 may be the start of h or dh, and is staged before them. */
 static linrec_status stage(staging *s, const void *host, size_t bytes, int is_output, void **device)
 {
     *device = NULL;
     if (!host)
         return LINREC_OK;
     for (size_t i = 0; i < s->count; i++)
-        if (s->arrays[i].host == host) {
+        if (s->arrays[i].host == host && s->arrays[i].bytes >= bytes) {
             s->arrays[i].is_output |= is_output;
             *device = s->arrays[i].device;
             return LINREC_OK;

@@ -7,26 +7,11 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 
 #include "linrec/linrec.h"
+#include "required.h"
 
 enum { EXIT_SKIPPED = 77 };
-
-/* Nonzero when the comma-separated LINREC_TEST_REQUIRE lists `suite` (the part before ':'). */
-static int required(const char *suite)
-{
-    const char *list = getenv("LINREC_TEST_REQUIRE");
-    size_t name_length = strcspn(suite, ":");
-    for (const char *item = list; item && *item;) {
-        size_t length = strcspn(item, ",");
-        if (length == name_length && strncasecmp(item, suite, length) == 0)
-            return 1;
-        item += length + (item[length] == ',');
-    }
-    return 0;
-}
 
 int main(int argc, char *argv[])
 {
@@ -36,7 +21,7 @@ int main(int argc, char *argv[])
     linrec_status status = linrec_backend_probe(NULL);
     if (status != LINREC_OK) {
         const char *suite = getenv("LINREC_TEST_SUITE");
-        int fail = required(suite && *suite ? suite : backend);
+        int fail = test_required(suite && *suite ? suite : backend);
         fprintf(stderr, "%s: backend %s unavailable: %s\n", fail ? "FAIL" : "SKIP", backend,
                 linrec_last_error());
         return fail ? EXIT_FAILURE : EXIT_SKIPPED;

@@ -37,7 +37,7 @@ typedef struct cuda_state {
     char description[768]; /* room for the longest device name and numbers */
 } cuda_state;
 
-static const linrec__host *host;
+static const linrec__host *_Atomic host; /* set again by every context creation */
 
 linrec_status linrec__cuda_fail(cudaError_t error, const char *call)
 {

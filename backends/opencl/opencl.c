@@ -8,7 +8,7 @@
 
 #include "opencl.h"
 
-const linrec__host *linrec__ocl_host;
+const linrec__host *_Atomic linrec__ocl_host;
 
 static void ocl_close(void *opaque)
 {

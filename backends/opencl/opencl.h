@@ -9,8 +9,9 @@
 
 #include "backend.h"
 
-/* The core's services, set by linrec_plugin_entry. */
-extern const linrec__host *linrec__ocl_host;
+/* The core's services, set by linrec_plugin_entry at every context creation (atomic: other
+ * threads' calls may be reading it then). */
+extern const linrec__host *_Atomic linrec__ocl_host;
 
 enum { LINREC__OCL_DTYPES = 2, LINREC__OCL_DESCRIPTION = 512 };
 

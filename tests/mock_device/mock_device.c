@@ -18,7 +18,7 @@ typedef struct mock_memory {
     _Alignas(64) unsigned char data[];
 } mock_memory;
 
-static const linrec__host *host;
+static const linrec__host *_Atomic host; /* set again by every context creation */
 
 #include "serial_loops.h"
 

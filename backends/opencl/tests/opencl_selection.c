@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "linrec/linrec.h"
+#include "required.h"
 
 enum { MAX_DEVICES = 64, EXIT_SKIPPED = 77 };
 
@@ -46,15 +47,9 @@ static int is_gpu_like(const char *description)
     return strstr(description, " / GPU / ") || strstr(description, " / accelerator / ");
 }
 
-static int opencl_required(void)
-{
-    const char *required = getenv("LINREC_TEST_REQUIRE");
-    return required && strstr(required, "opencl") != NULL;
-}
-
 static int devices(void)
 {
-    if (linrec_backend_probe("opencl") != LINREC_OK && !opencl_required()) {
+    if (linrec_backend_probe("opencl") != LINREC_OK && !test_required("opencl")) {
         fprintf(stderr, "SKIP: no OpenCL device here: %s\n", linrec_last_error());
         return EXIT_SKIPPED;
     }
