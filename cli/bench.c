@@ -1,4 +1,5 @@
-/* linrec bench: median scan times on chosen backends and shapes, beside memcpy and serial. */
+/* linrec bench: median scan times on chosen backends and shapes, beside the roofline (roofline.h),
+ * memcpy and serial. */
 #include "bench.h"
 
 #include <stdio.h>
@@ -9,8 +10,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "roofline.h"
 
-enum { MAX_SHAPES = 16, MAX_BACKENDS = 8, DEFAULT_RUNS = 5 };
+enum { MAX_SHAPES = 16, MAX_BACKENDS = 8, DEFAULT_RUNS = 5, MAX_LOG2_SIZE = 40 };
 
 /* The reference shapes: 2^26 elements each, one sequence, many channels, time innermost. */
 static const char *const default_shapes = "1x67108864x1:tbc,1x16384x4096:tbc,8x131072x64:bct";
@@ -22,23 +24,27 @@ typedef struct bench_options {
     size_t shape_count;
     linrec_dtype dtype;
     int backward, reverse, json, runs, baseline;
+    int sizes_low, sizes_high; /* --sizes: log2 of the elements of each sweep shape; 0: none */
 } bench_options;
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: linrec bench [options]\n"
-            "  --backend NAME[,NAME...]  backends to time (default: LINREC_BACKEND, else auto)\n"
-            "  --shape BxTxC:LAYOUT[,...] shapes; LAYOUT is tbc, btc or bct\n"
-            "                            (default %s)\n"
-            "  --dtype f32|f64           element type (default f32)\n"
-            "  --backward                time the backward pass (with da) instead of forward\n"
-            "  --reverse                 run with LINREC_REVERSE\n"
-            "  --runs N                  timed runs after one warm-up; the median is reported "
-            "(default %d)\n"
-            "  --no-serial               skip the serial baseline\n"
-            "  --json                    machine-readable output\n",
-            default_shapes, DEFAULT_RUNS);
+    fprintf(
+        out,
+        "usage: linrec bench [options]\n"
+        "  --backend NAME[,NAME...]  backends to time (default: LINREC_BACKEND, else auto)\n"
+        "  --shape BxTxC:LAYOUT[,...] shapes; LAYOUT is tbc, btc or bct\n"
+        "                            (default %s)\n"
+        "  --sizes LO:HI             sweep: each shape with one size written * (e.g. 1x*x1:tbc)\n"
+        "                            runs at 2^LO, 2^LO+1 ... 2^HI elements, * growing\n"
+        "  --dtype f32|f64           element type (default f32)\n"
+        "  --backward                time the backward pass (with da) instead of forward\n"
+        "  --reverse                 run with LINREC_REVERSE\n"
+        "  --runs N                  timed runs after one warm-up; the median is reported "
+        "(default %d)\n"
+        "  --no-serial               skip the serial baseline\n"
+        "  --json                    machine-readable output\n",
+        default_shapes, DEFAULT_RUNS);
 }
 
 static double now(void)
@@ -71,21 +77,58 @@ static int parse_layout(const char *text, linrec_layout *layout)
     return 0;
 }
 
+/* One size of BxTxC: a number, or "*" (0) for the size a sweep grows. */
+static const char *parse_size(const char *text, size_t *size, int *grows)
+{
+    if (*text == '*') {
+        *size = 0;
+        (*grows)++;
+        return text + 1;
+    }
+    char *end;
+    unsigned long long value = strtoull(text, &end, 10);
+    *size = (size_t)value;
+    return end != text && *text != '-' ? end : NULL;
+}
+
+static int parse_shape(const char *item, bench_shape *s, int sweep)
+{
+    size_t *sizes[3] = {&s->batch, &s->steps, &s->channels};
+    const char *at = item;
+    int grows = 0;
+    for (int i = 0; i < 3 && at; i++) {
+        at = parse_size(at, sizes[i], &grows);
+        if (at && i < 2)
+            at = *at == 'x' ? at + 1 : NULL;
+    }
+    s->layout = LINREC_LAYOUT_TBC;
+    if (!at || (*at && (*at != ':' || !parse_layout(at + 1, &s->layout))))
+        return 0;
+    return grows == 0 || (grows == 1 && sweep);
+}
+
 static int parse_shapes(char *list, bench_options *o)
 {
     o->shape_count = 0;
     for (char *item = strtok(list, ","); item; item = strtok(NULL, ",")) {
-        bench_shape *s = &o->shapes[o->shape_count];
-        char layout[8] = "tbc";
-        int fields = sscanf(item, "%zux%zux%zu:%7s", &s->batch, &s->steps, &s->channels, layout);
-        if (o->shape_count == MAX_SHAPES || fields < 3 || !parse_layout(layout, &s->layout)) {
-            fprintf(stderr, "linrec bench: bad shape \"%s\" (want BxTxC:tbc|btc|bct, at most %d)\n",
+        if (o->shape_count == MAX_SHAPES ||
+            !parse_shape(item, &o->shapes[o->shape_count], o->sizes_low > 0)) {
+            fprintf(stderr,
+                    "linrec bench: bad shape \"%s\" (want BxTxC:tbc|btc|bct, at most %d; one size "
+                    "may be * with --sizes)\n",
                     item, MAX_SHAPES);
             return 0;
         }
         o->shape_count++;
     }
     return o->shape_count > 0;
+}
+
+static int parse_sizes(const char *text, bench_options *o)
+{
+    char tail;
+    return sscanf(text, "%d:%d%c", &o->sizes_low, &o->sizes_high, &tail) == 2 && o->sizes_low > 0 &&
+           o->sizes_low <= o->sizes_high && o->sizes_high <= MAX_LOG2_SIZE;
 }
 
 static int parse_options(int argc, char **argv, bench_options *o, char *shapes, size_t size)
@@ -110,7 +153,14 @@ static int parse_options(int argc, char **argv, bench_options *o, char *shapes, 
             snprintf(shapes, size, "%s", value);
         else if (value && strcmp(arg, "--runs") == 0 && ++i)
             o->runs = atoi(value);
-        else if (value && strcmp(arg, "--dtype") == 0 && ++i) {
+        else if (value && strcmp(arg, "--sizes") == 0 && ++i) {
+            if (!parse_sizes(value, o)) {
+                fprintf(stderr,
+                        "linrec bench: bad --sizes \"%s\" (want LO:HI, 1 <= LO <= HI <= %d)\n",
+                        value, MAX_LOG2_SIZE);
+                return 0;
+            }
+        } else if (value && strcmp(arg, "--dtype") == 0 && ++i) {
             if (strcmp(value, "f32") != 0 && strcmp(value, "f64") != 0)
                 return 0;
             o->dtype = strcmp(value, "f64") == 0 ? LINREC_F64 : LINREC_F32;
@@ -192,6 +242,18 @@ static double time_memcpy(const host_data *d, int runs)
     return median(samples, runs);
 }
 
+/* The elementwise kernel's arrays for this pass: the host arrays, in the backend's order. */
+static roofline_arrays roofline_of(const host_data *d, const bench_options *o)
+{
+    roofline_arrays r = {.dtype = o->dtype, .count = d->elements, .backward = o->backward};
+    r.in[0] = d->array[0];
+    r.in[1] = d->array[1];
+    r.in[2] = o->backward ? d->array[2] : NULL;
+    r.out[0] = o->backward ? d->array[3] : d->array[2];
+    r.out[1] = o->backward ? d->array[4] : NULL;
+    return r;
+}
+
 static void progress(const char *backend, const bench_shape *s, int run, int runs)
 {
     if (!isatty(STDERR_FILENO))
@@ -207,7 +269,8 @@ static void clear_progress(void)
         fprintf(stderr, "\r\033[K");
 }
 
-/* Times one backend on one shape; fills r->seconds, or r->status and r->error on failure. */
+/* Times one backend on one shape, each run after one of the roofline kernel on a host backend's
+ * threads; fills r->seconds and r->roofline_seconds, or r->status and r->error on failure. */
 static void time_backend(const char *name, const bench_options *o, const bench_shape *s,
                          const host_data *d, bench_result *r)
 {
@@ -216,8 +279,9 @@ static void time_backend(const char *name, const bench_options *o, const bench_s
     linrec_problem p = {o->dtype, s->layout,   s->batch,
                         s->steps, s->channels, o->reverse ? LINREC_REVERSE : 0u};
     size_t bytes = d->elements * d->element_size;
-    double samples[256];
+    double samples[256], roofline_samples[256];
     int runs = o->runs > 256 ? 256 : o->runs;
+    roofline_arrays roofline = roofline_of(d, o);
     linrec_status status = linrec_context_create(name, &ctx);
     for (size_t i = 0; status == LINREC_OK && i < d->arrays; i++)
         if ((status = linrec_buffer_create(ctx, bytes ? bytes : 1, &buffer[i])) == LINREC_OK)
@@ -225,27 +289,67 @@ static void time_backend(const char *name, const bench_options *o, const bench_s
     if (ctx) {
         snprintf(r->backend, sizeof r->backend, "%s", linrec_context_backend(ctx));
         snprintf(r->device, sizeof r->device, "%s", linrec_context_device(ctx));
+        r->roofline_threads = roofline_threads(r->backend);
     } else {
         snprintf(r->backend, sizeof r->backend, "%s", name ? name : "auto");
     }
     for (int run = -1; status == LINREC_OK && run < runs; run++) {
         progress(r->backend, s, run + 1, runs);
+        double limit = r->roofline_threads > 0 ? roofline_time(&roofline, r->roofline_threads) : 0;
         double start = now();
         status = o->backward ? linrec_scan_backward_buffers(ctx, &p, buffer[0], NULL, buffer[1],
                                                             buffer[2], buffer[3], buffer[4], NULL)
                              : linrec_scan_buffers(ctx, &p, buffer[0], buffer[1], NULL, buffer[2]);
-        if (run >= 0)
+        if (run >= 0) {
             samples[run] = now() - start;
+            roofline_samples[run] = limit;
+        }
     }
     clear_progress();
     r->status = status;
     if (status != LINREC_OK)
         snprintf(r->error, sizeof r->error, "%s", linrec_last_error());
-    else
+    else {
         r->seconds = median(samples, runs);
+        r->roofline_seconds = median(roofline_samples, runs);
+    }
     for (size_t i = 0; i < 5; i++)
         linrec_buffer_destroy(buffer[i]);
     linrec_context_destroy(ctx);
+}
+
+/* The size that a sweep shape's "*" takes for 2^log2 elements in all (at least 1). */
+static size_t grown_size(const bench_shape *s, int log2)
+{
+    size_t others =
+        (s->batch ? s->batch : 1) * (s->steps ? s->steps : 1) * (s->channels ? s->channels : 1);
+    size_t size = ((size_t)1 << log2) / others;
+    return size ? size : 1;
+}
+
+/* The shapes to run: each given one, a sweep shape once per size of --sizes. */
+static bench_shape *expand_shapes(const bench_options *o, size_t *count)
+{
+    size_t per_sweep = o->sizes_low ? (size_t)(o->sizes_high - o->sizes_low + 1) : 1;
+    bench_shape *all = malloc(o->shape_count * per_sweep * sizeof *all);
+    *count = 0;
+    for (size_t i = 0; all && i < o->shape_count; i++) {
+        const bench_shape *s = &o->shapes[i];
+        if (s->batch && s->steps && s->channels) {
+            all[(*count)++] = *s;
+            continue;
+        }
+        for (int log2 = o->sizes_low; log2 <= o->sizes_high; log2++) {
+            bench_shape grown = *s;
+            size_t size = grown_size(s, log2);
+            grown.grown = !s->batch ? 1 : !s->steps ? 2 : 3;
+            *(grown.grown == 1   ? &grown.batch
+              : grown.grown == 2 ? &grown.steps
+                                 : &grown.channels) = size;
+            all[(*count)++] = grown;
+        }
+    }
+    return all;
 }
 
 int linrec_cli_bench(int argc, char **argv)
@@ -256,15 +360,20 @@ int linrec_cli_bench(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    size_t capacity = o.shape_count * o.backend_count;
-    bench_result *results = calloc(capacity, sizeof *results);
-    if (!results)
+    size_t shape_count;
+    bench_shape *shape = expand_shapes(&o, &shape_count);
+    bench_result *results = calloc(shape_count * o.backend_count + 1, sizeof *results);
+    if (!shape || !results) {
+        fprintf(stderr, "linrec bench: out of host memory\n");
+        free(shape);
+        free(results);
         return 1;
+    }
     size_t count = 0;
     int failed = 0;
-    for (size_t i = 0; i < o.shape_count; i++) {
+    for (size_t i = 0; i < shape_count; i++) {
         host_data d;
-        if (!host_data_init(&d, &o, &o.shapes[i])) {
+        if (!host_data_init(&d, &o, &shape[i])) {
             fprintf(stderr, "linrec bench: not enough host memory for shape %zu\n", i + 1);
             host_data_free(&d);
             failed = 1;
@@ -273,10 +382,10 @@ int linrec_cli_bench(int argc, char **argv)
         double memcpy_seconds = time_memcpy(&d, o.runs);
         bench_result serial = {0};
         if (o.baseline)
-            time_backend("serial", &o, &o.shapes[i], &d, &serial);
+            time_backend("serial", &o, &shape[i], &d, &serial);
         for (size_t b = 0; b < o.backend_count; b++) {
             bench_result *r = &results[count++];
-            *r = (bench_result){.shape = o.shapes[i],
+            *r = (bench_result){.shape = shape[i],
                                 .dtype = o.dtype,
                                 .backward = o.backward,
                                 .reverse = o.reverse,
@@ -285,12 +394,13 @@ int linrec_cli_bench(int argc, char **argv)
                                 .bytes_moved = d.arrays * d.elements * d.element_size};
             if (o.baseline && serial.status == LINREC_OK)
                 r->serial_seconds = serial.seconds;
-            time_backend(o.backends[b], &o, &o.shapes[i], &d, r);
+            time_backend(o.backends[b], &o, &shape[i], &d, r);
             failed |= r->status != LINREC_OK;
         }
         host_data_free(&d);
     }
     bench_report(results, count, o.json);
     free(results);
+    free(shape);
     return failed;
 }

@@ -9,6 +9,7 @@
 typedef struct bench_shape {
     size_t batch, steps, channels;
     linrec_layout layout;
+    int grown; /* in a --sizes sweep, which size grows: 1 batch, 2 steps, 3 channels; else 0 */
 } bench_shape;
 
 typedef struct bench_result {
@@ -19,7 +20,9 @@ typedef struct bench_result {
     int backward, reverse;
     size_t elements, bytes_moved; /* bytes each call must read and write */
     double seconds;               /* median of the timed runs */
-    double memcpy_seconds;        /* median memcpy moving the same bytes (read + write) */
+    double roofline_seconds;      /* median of the elementwise kernel (roofline.h), 0 if not run */
+    int roofline_threads;         /* the threads it ran on; 0 on a device backend */
+    double memcpy_seconds;        /* median one-thread memcpy moving the same bytes */
     double serial_seconds;        /* median of the serial backend on the same call, 0 if not run */
     linrec_status status;
     char error[256];

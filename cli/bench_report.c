@@ -22,20 +22,24 @@ static double ratio(double numerator, double denominator)
     return denominator > 0 ? numerator / denominator : 0;
 }
 
-/* Elements per second, bytes per second, fraction of memcpy bandwidth, speedup over serial. */
-static void rates(const bench_result *r, double *elements, double *bytes, double *of_memcpy,
-                  double *over_serial)
+/* What a result's times say: each a rate, or the fraction of a limit's time the scan took. */
+typedef struct bench_rates {
+    double elements, bytes, of_roofline, of_memcpy, over_serial;
+} bench_rates;
+
+static bench_rates rates(const bench_result *r)
 {
-    *elements = ratio((double)r->elements, r->seconds);
-    *bytes = ratio((double)r->bytes_moved, r->seconds);
-    *of_memcpy = ratio(r->memcpy_seconds, r->seconds);
-    *over_serial = ratio(r->serial_seconds, r->seconds);
+    return (bench_rates){.elements = ratio((double)r->elements, r->seconds),
+                         .bytes = ratio((double)r->bytes_moved, r->seconds),
+                         .of_roofline = ratio(r->roofline_seconds, r->seconds),
+                         .of_memcpy = ratio(r->memcpy_seconds, r->seconds),
+                         .over_serial = ratio(r->serial_seconds, r->seconds)};
 }
 
 static void print_table(const bench_result *results, size_t count)
 {
-    printf("%-8s %-4s %-8s %-3s %-22s %10s %9s %8s %7s %7s\n", "backend", "type", "pass", "lay",
-           "BxTxC", "median ms", "Gelem/s", "GB/s", "memcpy", "serial");
+    printf("%-8s %-4s %-8s %-3s %-22s %10s %9s %8s %9s %7s %7s\n", "backend", "type", "pass", "lay",
+           "BxTxC", "median ms", "Gelem/s", "GB/s", "roofline", "memcpy", "serial");
     for (size_t i = 0; i < count; i++) {
         const bench_result *r = &results[i];
         char shape[64];
@@ -49,17 +53,21 @@ static void print_table(const bench_result *results, size_t count)
             printf("failed: %s\n", r->error);
             continue;
         }
-        double elements, bytes, of_memcpy, over_serial;
-        rates(r, &elements, &bytes, &of_memcpy, &over_serial);
-        printf("%10.3f %9.3f %8.2f %7.2f ", r->seconds * 1e3, elements / 1e9, bytes / 1e9,
-               of_memcpy);
-        if (over_serial > 0)
-            printf("%6.2fx\n", over_serial);
+        bench_rates q = rates(r);
+        printf("%10.3f %9.3f %8.2f ", r->seconds * 1e3, q.elements / 1e9, q.bytes / 1e9);
+        if (q.of_roofline > 0)
+            printf("%5.2f/%-3d ", q.of_roofline, r->roofline_threads);
+        else
+            printf("%9s ", "-"); /* a device backend: its limit is not a host kernel */
+        printf("%7.2f ", q.of_memcpy);
+        if (q.over_serial > 0)
+            printf("%6.2fx\n", q.over_serial);
         else
             printf("%7s\n", "-"); /* serial baseline not run (--no-serial) or failed */
     }
-    printf("memcpy: fraction of the bandwidth of a host memcpy moving the same bytes, timed in "
-           "this run; serial: speedup over the serial backend.\n");
+    printf("roofline: time of an elementwise kernel moving the same bytes on the backend's threads "
+           "(/N) with streaming stores, timed between the runs, over the scan's time; memcpy: the "
+           "same for a one-thread memcpy; serial: speedup over the serial backend.\n");
     for (size_t i = 0; i < count; i++) {
         size_t first = 0;
         while (strcmp(results[first].backend, results[i].backend) != 0)
@@ -69,24 +77,42 @@ static void print_table(const bench_result *results, size_t count)
     }
 }
 
+/* A sweep shape as it was given, its growing size written "*"; "" for a plain shape. */
+static void sweep_pattern(const bench_shape *s, char *text, size_t size)
+{
+    char sizes[3][24];
+    const size_t values[3] = {s->batch, s->steps, s->channels};
+    for (int i = 0; i < 3; i++)
+        snprintf(sizes[i], sizeof sizes[i], s->grown == i + 1 ? "*" : "%zu", values[i]);
+    if (s->grown)
+        snprintf(text, size, "%sx%sx%s", sizes[0], sizes[1], sizes[2]);
+    else
+        text[0] = '\0';
+}
+
 static void print_json(const bench_result *results, size_t count)
 {
     printf("[");
     for (size_t i = 0; i < count; i++) {
         const bench_result *r = &results[i];
-        double elements, bytes, of_memcpy, over_serial;
-        rates(r, &elements, &bytes, &of_memcpy, &over_serial);
+        bench_rates q = rates(r);
+        char sweep[80];
+        sweep_pattern(&r->shape, sweep, sizeof sweep);
         printf("%s\n  {\"backend\": \"%s\", \"device\": \"%s\", \"dtype\": \"%s\", "
                "\"pass\": \"%s\", \"reverse\": %s, \"layout\": \"%s\", \"batch\": %zu, "
-               "\"steps\": %zu, \"channels\": %zu, \"status\": \"%s\", \"seconds\": %.9g, "
+               "\"steps\": %zu, \"channels\": %zu, \"sweep\": \"%s\", \"status\": \"%s\", "
+               "\"seconds\": %.9g, "
                "\"elements_per_second\": %.6g, \"bytes_per_second\": %.6g, "
+               "\"roofline_seconds\": %.9g, \"roofline_threads\": %d, "
+               "\"fraction_of_roofline\": %.4f, "
                "\"memcpy_seconds\": %.9g, \"fraction_of_memcpy\": %.4f, "
                "\"serial_seconds\": %.9g, \"speedup_over_serial\": %.4f}",
                i ? "," : "", r->backend, r->device, r->dtype == LINREC_F64 ? "f64" : "f32",
                r->backward ? "backward" : "forward", r->reverse ? "true" : "false",
                bench_layout_name(r->shape.layout), r->shape.batch, r->shape.steps,
-               r->shape.channels, linrec_status_string(r->status), r->seconds, elements, bytes,
-               r->memcpy_seconds, of_memcpy, r->serial_seconds, over_serial);
+               r->shape.channels, sweep, linrec_status_string(r->status), r->seconds, q.elements,
+               q.bytes, r->roofline_seconds, r->roofline_threads, q.of_roofline, r->memcpy_seconds,
+               q.of_memcpy, r->serial_seconds, q.over_serial);
     }
     printf("\n]\n");
 }

@@ -10,7 +10,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: linrec <command> [options]\n"
             "  info    version, every backend (available or why not), devices, what auto picks\n"
-            "  bench   time scans against memcpy and the serial backend (linrec bench --help)\n"
+            "  bench   time scans against their roofline, memcpy and the serial backend (linrec "
+            "bench --help)\n"
             "  version print the version\n");
 }
 
