@@ -88,6 +88,28 @@ Test(chunking, large_outputs)
     linrec_context_destroy(ctx);
 }
 
+/* Many short sequences, time innermost (or one channel), which openmp walks in blocks of 16
+ * sequences: step counts around its limit of 128 bytes, sequence counts off multiples of 16, enough
+ * elements for every thread, and few. */
+Test(chunking, many_short_sequences)
+{
+    static const size_t steps[] = {1, 2, 3, 15, 16, 17, 31, 32, 33};
+    static const size_t sides[][2] = {{37, 129}, {3, 32771}};
+    linrec_context *ctx = test_context();
+    uint64_t seed = 7400;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        for (size_t k = 0; k < sizeof sides / sizeof sides[0]; k++)
+            for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+                linrec_dtype dtype = (i + k) % 2 ? LINREC_F64 : LINREC_F32;
+                linrec_problem bct = {dtype,    LINREC_LAYOUT_BCT,          sides[k][0],
+                                      steps[i], sides[k][1] / steps[i] + 1, flags};
+                linrec_problem btc = {dtype, LINREC_LAYOUT_BTC, sides[k][1], steps[i], 1, flags};
+                forward_and_backward(ctx, &bct, seed++);
+                forward_and_backward(ctx, &btc, seed++);
+            }
+    linrec_context_destroy(ctx);
+}
+
 /* A NaN in x at step t0 of lane 1 poisons that lane from t0 on in scan order, nothing else, when
  * t0 sits at a block or chunk edge of a sequence split over time. */
 Test(chunking, nan_at_chunk_edges)

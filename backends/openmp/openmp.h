@@ -51,7 +51,13 @@ typedef struct linrec__openmp_plan {
     size_t parts;       /* work items per group */
     size_t chunk_steps; /* split_time == 1: steps per thread per cache-sized super-chunk */
     int stream;
+    /* Many sequences of a few steps, one lane each (time innermost): the scan walks blocks of
+     * LINREC__OPENMP_SHORT_BLOCK sequences position by position, their chains interleaved, instead
+     * of one kernel call per sequence. Only the scan reads it; the cells take no such shapes. */
+    int short_sequences;
 } linrec__openmp_plan;
+
+enum { LINREC__OPENMP_SHORT_BLOCK = 16 };
 
 linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int threads);
 

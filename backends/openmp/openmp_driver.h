@@ -113,6 +113,55 @@ static void FN(initial_carry)(const JOB *j, size_t group, size_t l0, size_t lane
         carry[l] = h0 ? h0[l] : 0;
 }
 
+/* Backward position u of `count` one-lane groups from g0 whose position-0 elements are at `base`:
+ * the step FN(edge) takes, with `first` (u = 0: no carry) and `last` (u = T-1: h0, dh0) constants
+ * at each call so that the middle positions compile without their branches. */
+static inline void FN(short_backward)(const JOB *j, size_t g0, size_t count, const size_t *base,
+                                      size_t u, int first, int last, REAL *carry)
+{
+    ptrdiff_t step = FN(step)(j);
+    for (size_t k = 0; k < count; k++) {
+        ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
+        REAL grad = first ? j->x[at] : j->a[at - step] * carry[k] + j->x[at];
+        j->out[at] = grad;
+        carry[k] = grad;
+        if (j->da)
+            j->da[at] = grad * (!last ? j->h[at + step] : j->h0 ? j->h0[g0 + k] : 0);
+        if (last && j->dh0)
+            j->dh0[g0 + k] = j->a[at] * grad;
+    }
+}
+
+/* Groups [g0, g1) of one lane each, at most LINREC__OPENMP_SHORT_BLOCK, all steps: position by
+ * position across the groups, so that their carries' multiply-adds overlap. */
+static void FN(short_block)(const JOB *j, size_t g0, size_t g1)
+{
+    REAL carry[LINREC__OPENMP_SHORT_BLOCK];
+    size_t base[LINREC__OPENMP_SHORT_BLOCK], count = g1 - g0, steps = j->g->steps;
+    ptrdiff_t step = FN(step)(j);
+    for (size_t k = 0; k < count; k++) {
+        base[k] = FN(at)(j, g0 + k, 0);
+        carry[k] = j->h0 && !j->backward ? j->h0[g0 + k] : 0;
+    }
+    if (!j->backward) {
+        for (size_t u = 0; u < steps; u++)
+            for (size_t k = 0; k < count; k++) {
+                ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
+                carry[k] = j->a[at] * carry[k] + j->x[at];
+                j->out[at] = carry[k];
+            }
+        return;
+    }
+    if (steps == 1) {
+        FN(short_backward)(j, g0, count, base, 0, 1, 1, carry);
+        return;
+    }
+    FN(short_backward)(j, g0, count, base, 0, 1, 0, carry);
+    for (size_t u = 1; u + 1 < steps; u++)
+        FN(short_backward)(j, g0, count, base, u, 0, 0, carry);
+    FN(short_backward)(j, g0, count, base, steps - 1, 0, 1, carry);
+}
+
 /* One work item: part `item % parts` of group `item / parts`, all steps, on this thread. */
 static void FN(item)(const JOB *j, size_t item, REAL *carry)
 {
@@ -239,8 +288,9 @@ static linrec_status FN(run)(const JOB *j)
     const linrec__openmp_plan *plan = j->plan;
     size_t lanes = plan->split_time ? j->g->lanes : plan->part;
     size_t row = (lanes + 15) / 16 * 16, rows = (size_t)plan->threads * (plan->split_time ? 5 : 1);
+    /* Each thread's rows on cache lines of their own (row is a multiple of 16 elements). */
     REAL *scratch =
-        row <= SIZE_MAX / sizeof(REAL) / rows ? malloc(rows * row * sizeof(REAL)) : NULL;
+        row <= SIZE_MAX / sizeof(REAL) / rows ? aligned_alloc(64, rows * row * sizeof(REAL)) : NULL;
     if (!scratch)
         return linrec__fail(LINREC_ERR_OUT_OF_MEMORY,
                             "backend openmp: cannot allocate %zu carry rows of %zu elements", rows,
@@ -248,6 +298,12 @@ static linrec_status FN(run)(const JOB *j)
     linrec_status status = LINREC_OK;
     if (plan->split_time) {
         status = FN(run_split)(j, scratch, row);
+    } else if (plan->short_sequences) {
+        size_t groups = j->g->outer, block = LINREC__OPENMP_SHORT_BLOCK;
+        size_t blocks = groups / block + (groups % block != 0);
+#pragma omp parallel for num_threads(plan->threads) if (plan->threads > 1) schedule(static)
+        for (size_t b = 0; b < blocks; b++)
+            FN(short_block)(j, b * block, (b + 1) * block < groups ? (b + 1) * block : groups);
     } else {
         size_t items = j->g->outer * plan->parts;
 #pragma omp parallel num_threads(plan->threads) if (plan->threads > 1)
