@@ -171,151 +171,59 @@ static void FN(item)(const JOB *j, size_t item, REAL *carry)
     FN(segment)(j, group, l0, lanes, 0, j->g->steps, carry);
 }
 
-/* Scratch of a time-split call: a carry row per thread and two generations of (A, X) rows per
- * thread, so a thread may reduce its next chunk while others still read this one's; and each
- * thread's progress, which the others wait on instead of a barrier. */
-#define SPLIT FN(split)
-typedef struct SPLIT {
-    REAL *carry, *pairs;
-    size_t row; /* elements per row, a cache-line multiple */
-    int threads;
-    linrec__openmp_progress *reduced, *scanned; /* one per thread */
-} SPLIT;
-
-static REAL *FN(pair_row)(const SPLIT *sc, size_t generation, int thread, int which)
+/* The time split (openmp_split.h) over this job. */
+static void FN(split_chunk)(const JOB *j, size_t length, size_t p, size_t t, size_t *c0, size_t *c1)
 {
-    size_t buffer = generation & 1u;
-    return sc->pairs + ((buffer * (size_t)sc->threads + (size_t)thread) * 2 + which) * sc->row;
+    (void)j;
+    linrec__openmp_chunk(length, p, t, c0, c1);
 }
 
-/* Joins the (A, X) of thread i's chunk, if it had one, to the carry. */
-static void FN(fold)(const JOB *j, const SPLIT *sc, size_t generation, size_t length, int p, int i,
-                     REAL *carry)
-{
-    size_t c0, c1;
-    linrec__openmp_chunk(length, (size_t)p, (size_t)i, &c0, &c1);
-    if (c0 == c1)
-        return;
-    const REAL *A = FN(pair_row)(sc, generation, i, 0), *X = FN(pair_row)(sc, generation, i, 1);
-    for (size_t l = 0; l < j->g->lanes; l++)
-        carry[l] = A[l] * carry[l] + X[l];
-}
+#define SPLIT_FN FN
+#define SPLIT_JOB JOB
+#define SPLIT_CHUNK FN(split_chunk)
+#define SPLIT_REDUCE FN(reduce_segment)
+#define SPLIT_INITIAL(j, group, carry) FN(initial_carry)(j, group, 0, (j)->g->lanes, carry)
+#define SPLIT_SEGMENT(j, group, u0, u1, carry)                                                     \
+    FN(segment)(j, group, 0, (j)->g->lanes, u0, u1, carry)
+#define SPLIT_GEOMETRY(j) ((j)->g)
+#include "openmp_split.h"
 
-/* The thread whose chunk ends a super-chunk of `length` steps: the last with a chunk. */
-static int FN(end_owner)(size_t length, int p)
-{
-    int i = p - 1;
-    size_t c0, c1;
-    for (linrec__openmp_chunk(length, (size_t)p, (size_t)i, &c0, &c1); c0 == c1 && i > 0;
-         linrec__openmp_chunk(length, (size_t)p, (size_t)i, &c0, &c1))
-        i--;
-    return i;
-}
-
-/* Before thread t overwrites its (A, X) rows of super-chunk n - 2: the later threads, which fold
- * them, must be past that super-chunk. */
-static void FN(wait_readers)(const SPLIT *sc, size_t n, int t, int p)
-{
-    if (n >= 2)
-        linrec__openmp_wait_all(sc->scanned, t + 1, p, n - 1);
-}
-
-/*
- * One group split over time. Per super-chunk: each thread but the last reduces its chunk to
- * (A, X) (reading it from memory) and publishes it; each thread waits for the pairs of the chunks
- * before its own and for the carry that ended the previous super-chunk (read from the output,
- * where its owner wrote it), folds them and rescans its chunk, now in cache. The fold is linear
- * in p: for the thread counts of one machine that is cheaper than the log p waits a tree would
- * need. `n` counts the call's super-chunks, the same on every thread.
- */
-static void FN(split_group)(const JOB *j, size_t group, const SPLIT *sc, int t, int p, size_t *n)
-{
-    size_t steps = j->g->steps, lanes = j->g->lanes;
-    size_t super = j->plan->chunk_steps * (size_t)p;
-    REAL *carry = sc->carry + (size_t)t * sc->row;
-    for (size_t u = 0; u < steps; u += super, ++*n) {
-        size_t length = steps - u < super ? steps - u : super;
-        size_t c0, c1;
-        linrec__openmp_chunk(length, (size_t)p, (size_t)t, &c0, &c1);
-        if (c0 < c1 && c1 < length) {
-            FN(wait_readers)(sc, *n, t, p);
-            FN(reduce_segment)
-            (j, group, u + c0, u + c1, FN(pair_row)(sc, *n, t, 0), FN(pair_row)(sc, *n, t, 1));
-        }
-        linrec__openmp_publish(&sc->reduced[t], *n + 1);
-        if (c0 < c1) {
-            if (u == 0) {
-                FN(initial_carry)(j, group, 0, lanes, carry);
-            } else {
-                linrec__openmp_wait(&sc->scanned[FN(end_owner)(super, p)], *n);
-                memcpy(carry, j->out + FN(at)(j, group, u - 1), lanes * sizeof(REAL));
-            }
-            for (int i = 0; i < t; i++) {
-                linrec__openmp_wait(&sc->reduced[i], *n + 1);
-                FN(fold)(j, sc, *n, length, p, i, carry);
-            }
-            FN(segment)(j, group, 0, lanes, u + c0, u + c1, carry);
-        }
-        linrec__openmp_publish(&sc->scanned[t], *n + 1);
-    }
-}
-
-/* Runs a time-split call on its own OpenMP team. */
-static linrec_status FN(run_split)(const JOB *j, REAL *scratch, size_t row)
-{
-    int threads = j->plan->threads;
-    linrec__openmp_progress *progress = malloc(2 * (size_t)threads * sizeof *progress);
-    if (!progress)
-        return linrec__fail(LINREC_ERR_OUT_OF_MEMORY,
-                            "backend openmp: cannot allocate the progress of %d threads", threads);
-    for (int i = 0; i < 2 * threads; i++)
-        atomic_init(&progress[i].count, 0);
-    SPLIT sc = {scratch,           scratch + (size_t)threads * row, row, threads, progress,
-                progress + threads};
-#pragma omp parallel num_threads(threads)
-    {
-        size_t n = 0;
-        int t = omp_get_thread_num(), p = omp_get_num_threads();
-        for (size_t group = 0; group < j->g->outer; group++)
-            FN(split_group)(j, group, &sc, t, p, &n);
-    }
-    free(progress);
-    return LINREC_OK;
-}
-
-static linrec_status FN(run)(const JOB *j)
+/* Work items to the threads whole, each with a carry row on cache lines of its own. */
+static linrec_status FN(run_items)(const JOB *j)
 {
     const linrec__openmp_plan *plan = j->plan;
-    size_t lanes = plan->split_time ? j->g->lanes : plan->part;
-    size_t row = (lanes + 15) / 16 * 16, rows = (size_t)plan->threads * (plan->split_time ? 5 : 1);
-    /* Each thread's rows on cache lines of their own (row is a multiple of 16 elements). */
+    size_t row = (plan->part + 15) / 16 * 16, rows = (size_t)plan->threads;
     REAL *scratch =
         row <= SIZE_MAX / sizeof(REAL) / rows ? aligned_alloc(64, rows * row * sizeof(REAL)) : NULL;
     if (!scratch)
         return linrec__fail(LINREC_ERR_OUT_OF_MEMORY,
                             "backend openmp: cannot allocate %zu carry rows of %zu elements", rows,
                             row);
-    linrec_status status = LINREC_OK;
-    if (plan->split_time) {
-        status = FN(run_split)(j, scratch, row);
-    } else if (plan->short_sequences) {
-        size_t groups = j->g->outer, block = LINREC__OPENMP_SHORT_BLOCK;
-        size_t blocks = groups / block + (groups % block != 0);
-#pragma omp parallel for num_threads(plan->threads) if (plan->threads > 1) schedule(static)
-        for (size_t b = 0; b < blocks; b++)
-            FN(short_block)(j, b * block, (b + 1) * block < groups ? (b + 1) * block : groups);
-    } else {
-        size_t items = j->g->outer * plan->parts;
+    size_t items = j->g->outer * plan->parts;
 #pragma omp parallel num_threads(plan->threads) if (plan->threads > 1)
-        {
-            REAL *carry = scratch + (size_t)omp_get_thread_num() * row;
+    {
+        REAL *carry = scratch + (size_t)omp_get_thread_num() * row;
 #pragma omp for schedule(static)
-            for (size_t i = 0; i < items; i++)
-                FN(item)(j, i, carry);
-        }
+        for (size_t i = 0; i < items; i++)
+            FN(item)(j, i, carry);
     }
     free(scratch);
-    return status;
+    return LINREC_OK;
+}
+
+static linrec_status FN(run)(const JOB *j)
+{
+    const linrec__openmp_plan *plan = j->plan;
+    if (plan->split_time)
+        return FN(run_split)(j, plan);
+    if (!plan->short_sequences)
+        return FN(run_items)(j);
+    size_t groups = j->g->outer, block = LINREC__OPENMP_SHORT_BLOCK;
+    size_t blocks = groups / block + (groups % block != 0);
+#pragma omp parallel for num_threads(plan->threads) if (plan->threads > 1) schedule(static)
+    for (size_t b = 0; b < blocks; b++)
+        FN(short_block)(j, b * block, (b + 1) * block < groups ? (b + 1) * block : groups);
+    return LINREC_OK;
 }
 
 static linrec_status FN(forward)(const linrec__openmp_kernels *kernels,
@@ -349,7 +257,6 @@ static linrec_status FN(backward)(const linrec__openmp_kernels *kernels,
 }
 
 #undef JOB
-#undef SPLIT
 #undef FN
 #undef CONCAT
 #undef CONCAT_

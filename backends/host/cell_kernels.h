@@ -3,8 +3,8 @@
  * types: linrec__cell_scan_f32 and _f64 with their functions. Included by each host backend's
  * cell code (its functions are static inline, so every backend has its own copy to optimize).
  */
-#ifndef LINREC_SRC_CELL_KERNELS_H
-#define LINREC_SRC_CELL_KERNELS_H
+#ifndef LINREC_BACKENDS_HOST_CELL_KERNELS_H
+#define LINREC_BACKENDS_HOST_CELL_KERNELS_H
 
 #include <tgmath.h>
 
@@ -24,4 +24,4 @@
 #undef REAL
 #undef SUFFIX
 
-#endif /* LINREC_SRC_CELL_KERNELS_H */
+#endif /* LINREC_BACKENDS_HOST_CELL_KERNELS_H */
