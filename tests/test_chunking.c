@@ -88,6 +88,22 @@ Test(chunking, large_outputs)
     linrec_context_destroy(ctx);
 }
 
+/* One group's rows cut between the threads (openmp does so only for wide rows of large problems),
+ * with a part off a multiple of the SIMD width. */
+Test(chunking, wide_rows_cut_between_threads)
+{
+    static const size_t dims[][3] = {{1, 200, 3000}, {1, 131, 4100}};
+    linrec_context *ctx = test_context();
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+        for (int layout = LINREC_LAYOUT_TBC; layout <= LINREC_LAYOUT_BTC; layout++)
+            for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+                linrec_problem p = {
+                    LINREC_F32, (linrec_layout)layout, dims[i][0], dims[i][1], dims[i][2], flags};
+                forward_and_backward(ctx, &p, 7350 + 10 * i + 2 * (size_t)layout + flags);
+            }
+    linrec_context_destroy(ctx);
+}
+
 /* Many short sequences, time innermost (or one channel), which openmp walks in blocks of 16
  * sequences: step counts around its limit of 128 bytes, sequence counts off multiples of 16, enough
  * elements for every thread, and few. */

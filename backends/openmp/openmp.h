@@ -53,13 +53,16 @@ typedef struct linrec__openmp_plan {
     int stream;
     /* Many sequences of a few steps, one lane each (time innermost): the scan walks blocks of
      * LINREC__OPENMP_SHORT_BLOCK sequences position by position, their chains interleaved, instead
-     * of one kernel call per sequence. Only the scan reads it; the cells take no such shapes. */
+     * of one kernel call per sequence. Set for the scan only. */
     int short_sequences;
 } linrec__openmp_plan;
 
-enum { LINREC__OPENMP_SHORT_BLOCK = 16 };
+enum { LINREC__OPENMP_SHORT_BLOCK = 16, LINREC__OPENMP_STACK_CARRY_BYTES = 4096 };
 
-linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int threads);
+/* `memory_speed`: 1 for the scan, whose kernels run at memory speed, so that threads pay only on
+ * larger problems; 0 for the cells, whose gates cost more than their memory traffic. */
+linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int threads,
+                                            int memory_speed);
 
 /* Thread t's chunk [*c0, *c1) of a super-chunk of `length` steps split over `threads`, as offsets
  * from its start: whole 16-step blocks but at the end; some may be empty. */

@@ -1,4 +1,5 @@
-/* The openmp backend's fused cells: the shared cell scan (backends/host/cell_scan.h) on the scan's plan. */
+/* The openmp backend's fused cells: the shared cell scan (backends/host/cell_scan.h) on the scan's
+ * plan. */
 #include <omp.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -45,7 +45,7 @@ static void FN(cell_item)(const SCAN *s, const linrec__openmp_plan *plan, size_t
 
 static linrec_status FN(openmp_cells)(const SCAN *s, const linrec__shape *shape)
 {
-    linrec__openmp_plan plan = linrec__openmp_plan_for(shape, omp_get_max_threads());
+    linrec__openmp_plan plan = linrec__openmp_plan_for(shape, omp_get_max_threads(), 0);
     if (plan.split_time)
         return FN(cell_run_split)(s, &plan);
     size_t row = (plan.part + 15) / 16 * 16, rows = (size_t)plan.threads;

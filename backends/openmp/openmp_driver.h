@@ -192,6 +192,14 @@ static void FN(split_chunk)(const JOB *j, size_t length, size_t p, size_t t, siz
 static linrec_status FN(run_items)(const JOB *j)
 {
     const linrec__openmp_plan *plan = j->plan;
+    size_t items = j->g->outer * plan->parts;
+    if (plan->threads == 1 && plan->part * sizeof(REAL) <= LINREC__OPENMP_STACK_CARRY_BYTES) {
+        /* No team and no allocation: on a small call they cost as much as its scan. */
+        REAL carry[LINREC__OPENMP_STACK_CARRY_BYTES / sizeof(REAL)];
+        for (size_t i = 0; i < items; i++)
+            FN(item)(j, i, carry);
+        return LINREC_OK;
+    }
     size_t row = (plan->part + 15) / 16 * 16, rows = (size_t)plan->threads;
     REAL *scratch =
         row <= SIZE_MAX / sizeof(REAL) / rows ? aligned_alloc(64, rows * row * sizeof(REAL)) : NULL;
@@ -199,7 +207,6 @@ static linrec_status FN(run_items)(const JOB *j)
         return linrec__fail(LINREC_ERR_OUT_OF_MEMORY,
                             "backend openmp: cannot allocate %zu carry rows of %zu elements", rows,
                             row);
-    size_t items = j->g->outer * plan->parts;
 #pragma omp parallel num_threads(plan->threads) if (plan->threads > 1)
     {
         REAL *carry = scratch + (size_t)omp_get_thread_num() * row;
@@ -230,7 +237,7 @@ static linrec_status FN(forward)(const linrec__openmp_kernels *kernels,
                                  const linrec__scan_args *args)
 {
     const linrec__shape *s = args->shape;
-    linrec__openmp_plan plan = linrec__openmp_plan_for(s, omp_get_max_threads());
+    linrec__openmp_plan plan = linrec__openmp_plan_for(s, omp_get_max_threads(), 1);
     JOB j = {&s->geometry, kernels, &plan, s->reverse ? -1 : 1, 0, args->a, args->x, NULL, args->h0,
              args->h,      NULL,    NULL};
     return FN(run)(&j);
@@ -240,7 +247,7 @@ static linrec_status FN(backward)(const linrec__openmp_kernels *kernels,
                                   const linrec__backward_args *args)
 {
     const linrec__shape *s = args->shape;
-    linrec__openmp_plan plan = linrec__openmp_plan_for(s, omp_get_max_threads());
+    linrec__openmp_plan plan = linrec__openmp_plan_for(s, omp_get_max_threads(), 1);
     JOB j = {&s->geometry,
              kernels,
              &plan,

@@ -6,14 +6,22 @@
  *    (measured on 2 cores: two threads win from about 32Ki-64Ki elements).
  * 2. Independent sequences first. A group's lanes are cut into parts of whole cache lines, no
  *    wider than MAX_PART_BYTES (so a thread's carry row stays in L1), and into more parts while
- *    that is what balances the items over the threads. When the items balance (their count is a
- *    multiple of p, or at least BALANCED_ITEMS_PER_THREAD * p), each thread walks whole items in
- *    one pass: SIMD across lanes for rows, the time-SIMD kernel for a single contiguous sequence.
+ *    that is what balances the items over the threads, while each part keeps MIN_PART_BYTES and
+ *    each thread SPLIT_MIN_ROW_ELEMENTS: threads on parts of the same rows run slower than one
+ *    thread below that (measured on 2 cores, one group cut in two: 64 f32 lanes, 2x the one-thread
+ *    time at 2^16 elements and 1.3x at 2^19; 1024 lanes, 2.5x at 2^16 and 1.5x at 2^18; 4096
+ *    lanes, 1.3x at 2^16, even at 2^18), as each core's prefetchers fetch the other's lines too.
+ * When the items balance (their count is a multiple of p, or at least BALANCED_ITEMS_PER_THREAD *
+ * p), each thread walks whole items in one pass: SIMD across lanes for rows, the time-SIMD kernel
+ * for a single contiguous sequence.
  * 3. Otherwise (few sequences, or few narrow lanes) and when a group holds at least
  *    SPLIT_MIN_ELEMENTS per thread, the time axis is split: groups in turn, each in super-chunks,
  *    every thread reducing its chunk, combining carries and rescanning it while it is in cache.
  *    (Measured on 2 cores, one sequence: 0.9x of one thread at 32Ki steps, 1.14x at 64Ki, 1.2x
- *    to 1.4x from 128Ki on while it fits in cache; memory-bound beyond.)
+ *    to 1.4x from 128Ki on while it fits in cache; memory-bound beyond.) Rows of a cache line or
+ *    more, which the rows kernel walks at memory speed, need SPLIT_MIN_ROW_ELEMENTS per thread
+ *    (one group of 64 f32 lanes: 1.2x to 1.4x slower than one thread up to 2^18 elements in
+ *    all, 1.6x faster at 2^19).
  * 4. Otherwise the items go to the threads unbalanced.
  * Sequences of at most SHORT_MAX_BYTES, one lane each, are walked in blocks (openmp.h), whichever
  * of 2 and 4 applies: per sequence, a time-SIMD kernel costs more than it saves. (Measured on 2
@@ -27,8 +35,10 @@ enum {
     PARALLEL_MIN_ELEMENTS = 1 << 16,
     CACHE_LINE = 64,
     MAX_PART_BYTES = 16 << 10,
+    MIN_PART_BYTES = 4 << 10,
     BALANCED_ITEMS_PER_THREAD = 4,
     SPLIT_MIN_ELEMENTS = 1 << 15,
+    SPLIT_MIN_ROW_ELEMENTS = 1 << 18,
     SHORT_MAX_BYTES = 128,
     /* Bytes of a and x a thread reads per super-chunk: enough super-chunks (SUPER_CHUNKS) for the
      * threads' reduce and rescan to overlap, each long enough that restarting the memory streams
@@ -66,22 +76,28 @@ static size_t part_lanes(size_t lanes, size_t parts, size_t unit)
     return part < lanes ? part : lanes;
 }
 
-linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int threads)
+linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int threads,
+                                            int memory_speed)
 {
     const linrec__geometry *g = &shape->geometry;
     size_t size = shape->element_size, unit = CACHE_LINE / size;
+    /* Where the work per element is the cells' gates, any cut into cache lines pays. */
+    size_t min_part = memory_speed ? MIN_PART_BYTES : CACHE_LINE;
+    size_t row_min = memory_speed ? SPLIT_MIN_ROW_ELEMENTS : SPLIT_MIN_ELEMENTS;
     size_t p = threads > 1 && shape->elements >= PARALLEL_MIN_ELEMENTS ? (size_t)threads : 1;
     linrec__openmp_plan plan = {0};
     plan.stream = shape->elements * size >= STREAM_MIN_BYTES;
 
     size_t parts = ceil_div(g->lanes, MAX_PART_BYTES / size);
-    while (!balanced(g->outer * parts, p) && g->lanes / (parts + 1) >= unit)
+    while (!balanced(g->outer * parts, p) && g->lanes / (parts + 1) * size >= min_part &&
+           shape->elements >= row_min * p)
         parts++;
     plan.part = part_lanes(g->lanes, parts, unit);
     plan.parts = ceil_div(g->lanes, plan.part);
     size_t items = g->outer * plan.parts;
 
-    if (!balanced(items, p) && g->steps * g->lanes >= SPLIT_MIN_ELEMENTS * p) {
+    size_t split_min = g->lanes * size >= CACHE_LINE ? row_min : SPLIT_MIN_ELEMENTS;
+    if (!balanced(items, p) && g->steps * g->lanes >= split_min * p) {
         plan.split_time = 1;
         plan.threads = (int)p;
         size_t step_bytes = 2 * size * g->lanes;
@@ -92,7 +108,7 @@ linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int thre
         return plan;
     }
     plan.threads = (int)(items < p ? items : p);
-    plan.short_sequences = g->lanes == 1 && g->steps * size <= SHORT_MAX_BYTES;
+    plan.short_sequences = memory_speed && g->lanes == 1 && g->steps * size <= SHORT_MAX_BYTES;
     return plan;
 }
 
