@@ -50,19 +50,25 @@ Test(chunking, f64_one_sequence_past_super_chunks)
     sequence_lengths(LINREC_F64, 8192);
 }
 
-/* A few narrow lanes split over time: rows of 3 or 5 lanes, lengths off multiples of 16. */
-Test(chunking, narrow_rows_split_over_time)
+/* Each f32 shape B x T x C of `dims` in TBC and BTC, both directions, forward and backward. */
+static void rows_in_both_layouts(const size_t (*dims)[3], size_t count, uint64_t seed)
 {
-    static const size_t dims[][3] = {{1, 40017, 3}, {1, 30001, 5}, {3, 20033, 1}};
     linrec_context *ctx = test_context();
-    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+    for (size_t i = 0; i < count; i++)
         for (int layout = LINREC_LAYOUT_TBC; layout <= LINREC_LAYOUT_BTC; layout++)
             for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
                 linrec_problem p = {
                     LINREC_F32, (linrec_layout)layout, dims[i][0], dims[i][1], dims[i][2], flags};
-                forward_and_backward(ctx, &p, 7300 + 10 * i + 2 * (size_t)layout + flags);
+                forward_and_backward(ctx, &p, seed + 10 * i + 2 * (size_t)layout + flags);
             }
     linrec_context_destroy(ctx);
+}
+
+/* A few narrow lanes split over time: rows of 3 or 5 lanes, lengths off multiples of 16. */
+Test(chunking, narrow_rows_split_over_time)
+{
+    static const size_t dims[][3] = {{1, 40017, 3}, {1, 30001, 5}, {3, 20033, 1}};
+    rows_in_both_layouts(dims, sizeof dims / sizeof dims[0], 7300);
 }
 
 /* Outputs of 4 MiB and more: aligned rows, and sequences starting at odd addresses. */
@@ -93,15 +99,7 @@ Test(chunking, large_outputs)
 Test(chunking, wide_rows_cut_between_threads)
 {
     static const size_t dims[][3] = {{1, 200, 3000}, {1, 131, 4100}};
-    linrec_context *ctx = test_context();
-    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
-        for (int layout = LINREC_LAYOUT_TBC; layout <= LINREC_LAYOUT_BTC; layout++)
-            for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
-                linrec_problem p = {
-                    LINREC_F32, (linrec_layout)layout, dims[i][0], dims[i][1], dims[i][2], flags};
-                forward_and_backward(ctx, &p, 7350 + 10 * i + 2 * (size_t)layout + flags);
-            }
-    linrec_context_destroy(ctx);
+    rows_in_both_layouts(dims, sizeof dims / sizeof dims[0], 7350);
 }
 
 /* Many short sequences, time innermost (or one channel), which openmp walks in blocks of 16
