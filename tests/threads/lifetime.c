@@ -197,8 +197,7 @@ static int flat(const usage *warm, const usage *end, long measured, const long s
 static int run(long cycles, const long slack_kib[2], const scan_case cases[CASES],
                case_outputs outs[CASES])
 {
-    /* Half: resident memory may take one step (256 KiB seen once on the cuda emulation, between
-     * cycles 1,000 and 2,000, on a loaded machine) before it settles; a leak keeps growing. */
+    /* Half: the first cycles touch what later ones reuse; a leak keeps growing. */
     long warm_up = cycles / 2 > MIN_WARM_UP ? cycles / 2 : MIN_WARM_UP;
     if (warm_up > cycles)
         warm_up = cycles;
