@@ -113,53 +113,30 @@ static void FN(initial_carry)(const JOB *j, size_t group, size_t l0, size_t lane
         carry[l] = h0 ? h0[l] : 0;
 }
 
-/* Backward position u of `count` one-lane groups from g0 whose position-0 elements are at `base`:
- * the step FN(edge) takes, with `first` (u = 0: no carry) and `last` (u = T-1: h0, dh0) constants
- * at each call so that the middle positions compile without their branches. */
-static inline void FN(short_backward)(const JOB *j, size_t g0, size_t count, const size_t *base,
-                                      size_t u, int first, int last, REAL *carry)
-{
-    ptrdiff_t step = FN(step)(j);
-    for (size_t k = 0; k < count; k++) {
-        ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
-        REAL grad = first ? j->x[at] : j->a[at - step] * carry[k] + j->x[at];
-        j->out[at] = grad;
-        carry[k] = grad;
-        if (j->da)
-            j->da[at] = grad * (!last ? j->h[at + step] : j->h0 ? j->h0[g0 + k] : 0);
-        if (last && j->dh0)
-            j->dh0[g0 + k] = j->a[at] * grad;
-    }
-}
-
 /* Groups [g0, g1) of one lane each, at most LINREC__OPENMP_SHORT_BLOCK, all steps: position by
- * position across the groups, so that their carries' multiply-adds overlap. */
+ * position across the groups, so that their carries' multiply-adds overlap. Backward, each step is
+ * the one FN(edge) takes at any position of a lane. */
 static void FN(short_block)(const JOB *j, size_t g0, size_t g1)
 {
     REAL carry[LINREC__OPENMP_SHORT_BLOCK];
     size_t base[LINREC__OPENMP_SHORT_BLOCK], count = g1 - g0, steps = j->g->steps;
-    ptrdiff_t step = FN(step)(j);
-    for (size_t k = 0; k < count; k++) {
-        base[k] = FN(at)(j, g0 + k, 0);
-        carry[k] = j->h0 && !j->backward ? j->h0[g0 + k] : 0;
-    }
-    if (!j->backward) {
+    for (size_t k = 0; k < count; k++)
+        FN(initial_carry)(j, g0 + k, 0, 1, &carry[k]);
+    if (j->backward) {
         for (size_t u = 0; u < steps; u++)
-            for (size_t k = 0; k < count; k++) {
-                ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
-                carry[k] = j->a[at] * carry[k] + j->x[at];
-                j->out[at] = carry[k];
-            }
+            for (size_t k = 0; k < count; k++)
+                FN(edge)(j, g0 + k, 0, 1, u, &carry[k]);
         return;
     }
-    if (steps == 1) {
-        FN(short_backward)(j, g0, count, base, 0, 1, 1, carry);
-        return;
-    }
-    FN(short_backward)(j, g0, count, base, 0, 1, 0, carry);
-    for (size_t u = 1; u + 1 < steps; u++)
-        FN(short_backward)(j, g0, count, base, u, 0, 0, carry);
-    FN(short_backward)(j, g0, count, base, steps - 1, 0, 1, carry);
+    ptrdiff_t step = FN(step)(j);
+    for (size_t k = 0; k < count; k++)
+        base[k] = FN(at)(j, g0 + k, 0);
+    for (size_t u = 0; u < steps; u++)
+        for (size_t k = 0; k < count; k++) {
+            ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
+            carry[k] = j->a[at] * carry[k] + j->x[at];
+            j->out[at] = carry[k];
+        }
 }
 
 /* One work item: part `item % parts` of group `item / parts`, all steps, on this thread. */
