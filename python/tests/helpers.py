@@ -1,0 +1,84 @@
+"""Shared test helpers: float64 numpy references of the scan and its gradients, random problems,
+tolerances and the backends usable here. Imported by the test modules (pytest puts this folder,
+not the package source, on sys.path)."""
+
+import numpy as np
+import pytest
+
+import linrec
+
+# The backends this machine can run (serial, openmp and opencl here; cuda has no driver).
+AVAILABLE_BACKENDS = [name for name, available, _ in linrec.backends() if available]
+
+
+
+def shape_axis(shape, axis):
+    """A (shape, axis) parameter named like "2x5x3-axis1"."""
+    return pytest.param(shape, axis, id="x".join(map(str, shape)) + f"-axis{axis}")
+
+
+# Small shapes of 1 to 4 dimensions, and every (shape, axis) pair of them.
+SHAPES = [(5,), (3, 6), (2, 5, 3), (2, 3, 4, 2)]
+SHAPE_AXES = [shape_axis(shape, axis) for shape in SHAPES for axis in range(len(shape))]
+
+
+def tolerance(dtype):
+    """assert_allclose keywords for results computed in `dtype` against a float64 reference."""
+    if np.dtype(dtype) == np.float64:
+        return {"rtol": 1e-12, "atol": 1e-12}
+    return {"rtol": 1e-5, "atol": 1e-5}
+
+
+def state_shape(shape, axis):
+    """The shape of h0 (and dh0): the arrays' shape without `axis`."""
+    axis %= len(shape)
+    return tuple(shape[:axis]) + tuple(shape[axis + 1:])
+
+
+def random_problem(rng, shape, axis=-1, dtype=np.float64, with_h0=True):
+    """(a, x, h0) of `shape` and `dtype`: |a| < 0.95 keeps the recurrence tame; h0 is None unless
+    `with_h0`."""
+    a = rng.uniform(-0.95, 0.95, shape).astype(dtype)
+    x = rng.standard_normal(shape).astype(dtype)
+    h0 = rng.standard_normal(state_shape(shape, axis)).astype(dtype) if with_h0 else None
+    return a, x, h0
+
+
+def _time_first(array, axis, reverse):
+    """`array` in float64 with `axis` moved to the front, flipped there when `reverse`."""
+    moved = np.moveaxis(np.asarray(array, dtype=np.float64), axis, 0)
+    return moved[::-1] if reverse else moved
+
+
+def _time_back(array, axis, reverse):
+    return np.moveaxis(array[::-1] if reverse else array, 0, axis)
+
+
+def scan_reference(a, x, h0=None, axis=-1, reverse=False):
+    """h[t] = a[t] * h[t-1] + x[t] along `axis` by a float64 loop (reverse: from the last step,
+    h0 entering there)."""
+    a_t, x_t = _time_first(a, axis, reverse), _time_first(x, axis, reverse)
+    state = np.zeros(a_t.shape[1:]) if h0 is None else np.asarray(h0, dtype=np.float64)
+    h_t = np.empty_like(x_t)
+    for t in range(a_t.shape[0]):
+        state = a_t[t] * state + x_t[t]
+        h_t[t] = state
+    return _time_back(h_t, axis, reverse)
+
+
+def scan_backward_reference(a, h, dh, h0=None, axis=-1, reverse=False):
+    """(dx, da, dh0) of the scan by the gradient formulas, in float64: in scan order
+    dx[t] = dh[t] + a[t+1] * dx[t+1], da[t] = dx[t] * h[t-1] (h[-1] = h0, or 0) and
+    dh0 = a[0] * dx[0]; dh0 is 0 when there are no steps."""
+    a_t, h_t, dh_t = (_time_first(array, axis, reverse) for array in (a, h, dh))
+    steps = a_t.shape[0]
+    state = np.zeros(a_t.shape[1:]) if h0 is None else np.asarray(h0, dtype=np.float64)
+    dx_t = np.empty_like(dh_t)
+    carry = np.zeros(a_t.shape[1:])
+    for t in reversed(range(steps)):
+        carry = dh_t[t] + (a_t[t + 1] * carry if t + 1 < steps else 0.0)
+        dx_t[t] = carry
+    previous = np.concatenate([state[np.newaxis], h_t[:-1]]) if steps else h_t
+    da_t = dx_t * previous
+    dh0 = a_t[0] * dx_t[0] if steps else np.zeros(a_t.shape[1:])
+    return _time_back(dx_t, axis, reverse), _time_back(da_t, axis, reverse), dh0
