@@ -121,6 +121,27 @@ def test_h0_gradient_without_steps_is_zero():
     torch.testing.assert_close(h0.grad, torch.zeros(3, dtype=torch.float64))
 
 
+def test_eager_path_and_operators_agree(rng):
+    """Eager calls run an autograd.Function, compiled code the custom operators: same results and
+    gradients."""
+    a, x, h0 = _tensors(rng, (3, 6, 2), dim=1, requires_grad=True)
+    h = linrec_torch.scan(a, x, h0, dim=1)
+    h_op = torch.ops.linrec.scan(a, x, h0, 1, False, None)
+    torch.testing.assert_close(h, h_op, rtol=0, atol=0)
+    dh = torch.from_numpy(rng.standard_normal(h.shape))
+    eager = torch.autograd.grad(h, (a, x, h0), dh)
+    operators = torch.autograd.grad(h_op, (a, x, h0), dh)
+    for e, o in zip(eager, operators):
+        torch.testing.assert_close(e, o, rtol=0, atol=0)
+
+
+def test_second_derivative_is_refused(rng):
+    a, x, h0 = _tensors(rng, (2, 5), dim=1, requires_grad=True)
+    (dx,) = torch.autograd.grad(linrec_torch.scan(a, x, h0).pow(2).sum(), (x,), create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        dx.sum().backward()
+
+
 def _compiled_matches_eager(function, inputs):
     eager_inputs = [t.detach().clone().requires_grad_(True) for t in inputs]
     compiled_inputs = [t.detach().clone().requires_grad_(True) for t in inputs]
