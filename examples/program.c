@@ -38,7 +38,8 @@ static int store(const char *text, program_type type, void *target)
 int program_parse(int argc, char **argv, const program_option *options, size_t count,
                   void (*usage)(FILE *out))
 {
-    for (int i = 1; i < argc; i++) {
+    /* Options come in pairs, "--name value", so each turn takes two arguments. */
+    for (int i = 1; i < argc; i += 2) {
         if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return -1;
@@ -52,7 +53,6 @@ int program_parse(int argc, char **argv, const program_option *options, size_t c
             usage(stderr);
             return 0;
         }
-        i++;
     }
     return 1;
 }
