@@ -1,6 +1,7 @@
 /* Validation of a linrec_problem and the geometry every backend walks. */
 #include <stdint.h>
 
+#include "geometry.h"
 #include "internal.h"
 
 /* Stores a*b in *product; returns 0 when it overflows size_t. */
@@ -10,32 +11,6 @@ static int multiply(size_t a, size_t b, size_t *product)
         return 0;
     *product = a * b;
     return 1;
-}
-
-static linrec__geometry geometry_of(const linrec_problem *p)
-{
-    linrec__geometry g = {0, 0, p->steps, 0, 0};
-    switch (p->layout) {
-    case LINREC_LAYOUT_TBC:
-        g.outer = 1;
-        g.lanes = p->batch * p->channels;
-        g.step_stride = g.lanes;
-        g.outer_stride = 0;
-        break;
-    case LINREC_LAYOUT_BTC:
-        g.outer = p->batch;
-        g.lanes = p->channels;
-        g.step_stride = p->channels;
-        g.outer_stride = p->steps * p->channels;
-        break;
-    case LINREC_LAYOUT_BCT:
-        g.outer = p->batch * p->channels;
-        g.lanes = 1;
-        g.step_stride = 1;
-        g.outer_stride = p->steps;
-        break;
-    }
-    return g;
 }
 
 linrec_status linrec__shape_init(const linrec_problem *p, linrec__shape *shape)
@@ -66,7 +41,7 @@ linrec_status linrec__shape_init(const linrec_problem *p, linrec__shape *shape)
                             p->batch, p->steps, p->channels);
     shape->states = states;
     shape->elements = elements;
-    shape->geometry = geometry_of(p);
+    shape->geometry = linrec__geometry_of(p);
     return LINREC_OK;
 }
 

@@ -31,7 +31,7 @@ root=${LINREC_CROSS_ROOT:-/opt/aarch64-criterion}
 build=build/aarch64
 cmake -S . -B "$build" --toolchain cmake/toolchains/aarch64-linux-gnu.cmake \
   -DLINREC_CROSS_ROOT="$root" -DCMAKE_BUILD_TYPE=Release -DLINREC_WERROR=ON \
-  -DLINREC_WITH_OPENCL=OFF -DLINREC_WITH_CUDA=OFF
+  -DLINREC_WITH_OPENCL=OFF -DLINREC_WITH_CUDA=OFF -DLINREC_WITH_MPI=OFF
 cmake --build "$build" -j2
 qemu=$(sed -n 's/^LINREC_QEMU_AARCH64:FILEPATH=//p' "$build/CMakeCache.txt")
 

@@ -1,0 +1,130 @@
+/* linrec_mpi_scan_backward: the gradient chain dx_t = dh_t + a_next dx_next runs against the
+ * problem's direction, so it crosses ranks the other way. Per sequence, a rank's piece maps the
+ * term u = a_next dx_next entering its last step to the term it hands on, a_first dx_first:
+ * u -> A u + Y with A the product of its a and Y that term for u = 0; one MPI_Exscan in the
+ * backward direction composes them. da_t = dx_t h_{t-1} also needs, at each piece's first step,
+ * the forward state before it, the last h of the previous rank with steps: a second MPI_Exscan,
+ * of maps that forget their input (A = 0, X = that row), hands it on. */
+#include <stdint.h>
+#include <string.h>
+
+#include "mpi_internal.h"
+
+static int reverse_of(const linrec__mpi_call *call)
+{
+    return (call->problem.flags & LINREC_REVERSE) != 0;
+}
+
+/* Array-order step of the piece's s-th step counted backward from its last (problem's
+ * direction). */
+static size_t backward_step(const linrec__mpi_call *call, size_t s)
+{
+    size_t steps = call->geometry.steps;
+    return reverse_of(call) ? s : steps - 1 - s;
+}
+
+/* The gradient pairs of this rank's piece: Y = a_t (dh_t + Y) and A = a_t A, last step first. */
+static void reduce_gradients(const linrec__mpi_call *call, const void *a, const void *dh,
+                             linrec__mpi_pairs *pairs)
+{
+    const linrec__geometry *g = &call->geometry;
+    const linrec_dtype dtype = call->problem.dtype;
+    for (size_t group = 0; group < g->outer; group++)
+        for (size_t s = 0; s < g->steps; s++) {
+            size_t row = group * g->outer_stride + backward_step(call, s) * g->step_stride;
+            for (size_t lane = 0; lane < g->lanes; lane++) {
+                size_t sequence = group * g->lanes + lane;
+                double at = linrec__mpi_load(dtype, a, row + lane);
+                double dht = linrec__mpi_load(dtype, dh, row + lane);
+                pairs->x[sequence] = at * (dht + pairs->x[sequence]);
+                pairs->a[sequence] *= at;
+            }
+        }
+}
+
+/* This rank's last forward row as a map that forgets its input; an empty piece passes its input
+ * on (the identity the pairs start as). */
+static void last_rows(const linrec__mpi_call *call, const void *h, linrec__mpi_pairs *pairs)
+{
+    if (call->geometry.steps == 0)
+        return;
+    size_t last = backward_step(call, 0);
+    for (size_t s = 0; s < call->states; s++) {
+        pairs->a[s] = 0.0;
+        pairs->x[s] =
+            linrec__mpi_load(call->problem.dtype, h, linrec__mpi_index(&call->geometry, s, last));
+    }
+}
+
+/* dx = dh with the entering term added at the last step (dx may already be dh). */
+static void seed_dx(const linrec__mpi_call *call, const void *dh, void *dx, const void *term)
+{
+    const size_t element = call->problem.dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+    if (dx != dh)
+        memcpy(dx, dh, call->states * call->geometry.steps * element);
+    size_t last = backward_step(call, 0);
+    for (size_t s = 0; s < call->states; s++) {
+        size_t i = linrec__mpi_index(&call->geometry, s, last);
+        linrec__mpi_store(call->problem.dtype, dx, i,
+                          linrec__mpi_load(call->problem.dtype, dx, i) +
+                              linrec__mpi_load(call->problem.dtype, term, s));
+    }
+}
+
+static int overlap(const void *a, const void *b, size_t bytes)
+{
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return a && b && bytes && (x <= y ? y - x < bytes : x - y < bytes);
+}
+
+static void check_arrays(linrec__mpi_local *local, const linrec_problem *p, const void *a,
+                         const void *h, const void *dh, const void *dx, const void *da)
+{
+    if (local->status != LINREC_OK)
+        return;
+    size_t elements = p->batch * p->steps * p->channels;
+    size_t bytes = elements * (p->dtype == LINREC_F64 ? sizeof(double) : sizeof(float));
+    if (elements > 0 && (!a || !dh || !dx))
+        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
+                           "a, dh and dx must not be NULL for a piece of %zu elements", elements);
+    else if (elements > 0 && da && !h)
+        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
+                           "h, the forward output, is NULL but da is asked for");
+    else if (dx != dh && overlap(dx, dh, bytes))
+        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
+                           "dx overlaps dh without being equal to it");
+}
+
+linrec_status linrec_mpi_scan_backward(linrec_context *ctx, MPI_Comm comm, const linrec_problem *p,
+                                       const void *a, const void *h0, const void *h, const void *dh,
+                                       void *dx, void *da, void *dh0)
+{
+    linrec__mpi_local local = {LINREC_OK, ""};
+    linrec__mpi_check_problem(&local, ctx, p);
+    check_arrays(&local, p, a, h, dh, dx, da);
+    linrec__mpi_carries gradients, states;
+    linrec__mpi_carries_take(&local, p, &gradients);
+    linrec__mpi_carries_take(&local, p, &states);
+    linrec__mpi_call call;
+    linrec_status status = linrec__mpi_begin(&call, comm, p, &local, h0 != NULL, da != NULL);
+    if (status == LINREC_OK) {
+        const int forward_order = !reverse_of(&call);
+        reduce_gradients(&call, a, dh, &gradients.pairs);
+        status = linrec__mpi_compose(&call, &gradients, !forward_order);
+        if (status == LINREC_OK && da) {
+            last_rows(&call, h, &states.pairs);
+            status = linrec__mpi_compose(&call, &states, forward_order);
+        }
+        const int owner = call.rank == call.owner;
+        if (status == LINREC_OK && call.geometry.steps > 0) {
+            seed_dx(&call, dh, dx, gradients.carry);
+            const void *before = owner ? h0 : da ? states.carry : NULL;
+            status = linrec_scan_backward(ctx, p, a, before, da ? h : NULL, dx, dx, da,
+                                          owner ? dh0 : NULL);
+        }
+        status = linrec__mpi_end(&call, linrec__mpi_agree(&call, status));
+    }
+    linrec__mpi_carries_free(&gradients);
+    linrec__mpi_carries_free(&states);
+    return status;
+}
