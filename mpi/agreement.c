@@ -1,6 +1,7 @@
 /* Collective errors: every rank shares its own verdict and problem before any data moves, and its
  * status after the local work, so that all ranks return the same status and no rank waits on one
  * that gave up. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,11 @@ void linrec__mpi_check_problem(linrec__mpi_local *local, const linrec_context *c
                            "problem of batch %zu x steps %zu x channels %zu elements overflows "
                            "size_t bytes",
                            p->batch, p->steps, p->channels);
+    else if (states > INT_MAX / 2)
+        linrec__mpi_refuse(local, LINREC_ERR_UNSUPPORTED,
+                           "%zu sequences (batch x channels) are more than one MPI message of "
+                           "carries can hold (%d)",
+                           states, INT_MAX / 2);
 }
 
 static verdict verdict_of(const linrec__mpi_local *local, const linrec_problem *p, int has_h0,
