@@ -103,15 +103,19 @@ size_t linrec__mpi_index(const linrec__geometry *g, size_t sequence, size_t t)
     return sequence / g->lanes * g->outer_stride + t * g->step_stride + sequence % g->lanes;
 }
 
-void linrec__mpi_carries_take(linrec__mpi_local *local, const linrec_problem *p,
+void linrec__mpi_carries_take(linrec__mpi_local *local, const linrec_problem *p, size_t chunks,
                               linrec__mpi_carries *c)
 {
-    *c = (linrec__mpi_carries){{NULL, NULL}, NULL};
+    *c = (linrec__mpi_carries){{NULL, NULL}, NULL, NULL, 0};
     if (local->status != LINREC_OK)
         return;
     size_t states = p->batch * p->channels;
-    if (!linrec__mpi_pairs_new(&c->pairs, states) ||
-        !(c->carry = malloc((states ? states : 1) * sizeof(double))))
+    int taken = linrec__mpi_pairs_new(&c->pairs, states) &&
+                (c->carry = malloc((states ? states : 1) * sizeof(double))) &&
+                (chunks == 0 || (c->chunks = calloc(chunks, sizeof *c->chunks)));
+    for (; taken && c->chunk_count < chunks; c->chunk_count++)
+        taken = linrec__mpi_pairs_new(&c->chunks[c->chunk_count], states);
+    if (!taken)
         linrec__mpi_refuse(local, LINREC_ERR_OUT_OF_MEMORY,
                            "cannot allocate the carries of %zu sequences", states);
 }
@@ -120,6 +124,10 @@ void linrec__mpi_carries_free(linrec__mpi_carries *c)
 {
     linrec__mpi_pairs_free(&c->pairs);
     free(c->carry);
+    for (size_t k = 0; k < c->chunk_count; k++)
+        linrec__mpi_pairs_free(&c->chunks[k]);
+    free(c->chunks);
+    *c = (linrec__mpi_carries){{NULL, NULL}, NULL, NULL, 0};
 }
 
 linrec_status linrec__mpi_compose(linrec__mpi_call *call, linrec__mpi_carries *c, int ascending)

@@ -23,25 +23,6 @@ static size_t backward_step(const linrec__mpi_call *call, size_t s)
     return reverse_of(call) ? s : steps - 1 - s;
 }
 
-/* The gradient pairs of this rank's piece: Y = a_t (dh_t + Y) and A = a_t A, last step first. */
-static void reduce_gradients(const linrec__mpi_call *call, const void *a, const void *dh,
-                             linrec__mpi_pairs *pairs)
-{
-    const linrec__geometry *g = &call->geometry;
-    const linrec_dtype dtype = call->problem.dtype;
-    for (size_t group = 0; group < g->outer; group++)
-        for (size_t s = 0; s < g->steps; s++) {
-            size_t row = group * g->outer_stride + backward_step(call, s) * g->step_stride;
-            for (size_t lane = 0; lane < g->lanes; lane++) {
-                size_t sequence = group * g->lanes + lane;
-                double at = linrec__mpi_load(dtype, a, row + lane);
-                double dht = linrec__mpi_load(dtype, dh, row + lane);
-                pairs->x[sequence] = at * (dht + pairs->x[sequence]);
-                pairs->a[sequence] *= at;
-            }
-        }
-}
-
 /* This rank's last forward row as a map that forgets its input; an empty piece passes its input
  * on (the identity the pairs start as). */
 static void last_rows(const linrec__mpi_call *call, const void *h, linrec__mpi_pairs *pairs)
@@ -103,13 +84,13 @@ linrec_status linrec_mpi_scan_backward(linrec_context *ctx, MPI_Comm comm, const
     linrec__mpi_check_problem(&local, ctx, p);
     check_arrays(&local, p, a, h, dh, dx, da);
     linrec__mpi_carries gradients, states;
-    linrec__mpi_carries_take(&local, p, &gradients);
-    linrec__mpi_carries_take(&local, p, &states);
+    linrec__mpi_carries_take(&local, p, linrec__mpi_threads(ctx), &gradients);
+    linrec__mpi_carries_take(&local, p, 0, &states);
     linrec__mpi_call call;
     linrec_status status = linrec__mpi_begin(&call, comm, p, &local, h0 != NULL, da != NULL);
     if (status == LINREC_OK) {
         const int forward_order = !reverse_of(&call);
-        reduce_gradients(&call, a, dh, &gradients.pairs);
+        linrec__mpi_reduce(&call, LINREC__MPI_GRADIENT, a, dh, &gradients);
         status = linrec__mpi_compose(&call, &gradients, !forward_order);
         if (status == LINREC_OK && da) {
             last_rows(&call, h, &states.pairs);

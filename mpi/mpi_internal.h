@@ -68,17 +68,32 @@ int linrec__mpi_exscan(const linrec__mpi_call *call, linrec__mpi_pairs *pairs, i
  * rank communicates, so that running out of memory is a local verdict like any other. */
 typedef struct linrec__mpi_carries {
     linrec__mpi_pairs pairs;
-    void *carry; /* batch x channels elements of the problem's dtype */
+    void *carry;               /* batch x channels elements of the problem's dtype */
+    linrec__mpi_pairs *chunks; /* chunk_count pairs for linrec__mpi_reduce's threads */
+    size_t chunk_count;
 } linrec__mpi_carries;
 
-/* Allocates carries for p's sequences (identity pairs), or records the failure in `local`. */
-void linrec__mpi_carries_take(linrec__mpi_local *local, const linrec_problem *p,
+/* Allocates carries for p's sequences (identity pairs) and `chunks` chunk pairs (0 where the
+ * carries are not reduced), or records the failure in `local`. */
+void linrec__mpi_carries_take(linrec__mpi_local *local, const linrec_problem *p, size_t chunks,
                               linrec__mpi_carries *c);
 void linrec__mpi_carries_free(linrec__mpi_carries *c);
 /* linrec__mpi_exscan of c's pairs, then c->carry = their X in the problem's dtype: the state that
  * the ranks before this one (in `ascending` order or the other) hand to it. Returns LINREC_OK or
  * the MPI failure. */
 linrec_status linrec__mpi_compose(linrec__mpi_call *call, linrec__mpi_carries *c, int ascending);
+
+/* The threads the host reductions of a call on `ctx` may use. */
+size_t linrec__mpi_threads(const linrec_context *ctx);
+
+/* What a reduction walks: the forward maps h -> a h + x in the problem's direction, or the
+ * gradient maps u -> a (dh + u) against it. */
+typedef enum linrec__mpi_walk { LINREC__MPI_FORWARD, LINREC__MPI_GRADIENT } linrec__mpi_walk;
+
+/* c->pairs = this rank's piece as one map per sequence, from host arrays a and v (x or dh), in
+ * one pass on up to c->chunk_count threads. */
+void linrec__mpi_reduce(const linrec__mpi_call *call, linrec__mpi_walk walk, const void *a,
+                        const void *v, linrec__mpi_carries *c);
 
 /* Element i of a host array of `dtype`, widened; and a store that narrows. */
 double linrec__mpi_load(linrec_dtype dtype, const void *array, size_t i);

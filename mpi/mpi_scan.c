@@ -11,27 +11,6 @@ static size_t elements_of(const linrec_problem *p)
     return p->batch * p->steps * p->channels;
 }
 
-/* The pairs of this rank's piece, from host arrays: X = a X + x and A = a A along the steps. */
-static void reduce_host(const linrec__mpi_call *call, const void *a, const void *x,
-                        linrec__mpi_pairs *pairs)
-{
-    const linrec__geometry *g = &call->geometry;
-    const linrec_dtype dtype = call->problem.dtype;
-    const int reverse = (call->problem.flags & LINREC_REVERSE) != 0;
-    for (size_t group = 0; group < g->outer; group++)
-        for (size_t s = 0; s < g->steps; s++) {
-            size_t row =
-                group * g->outer_stride + (reverse ? g->steps - 1 - s : s) * g->step_stride;
-            for (size_t lane = 0; lane < g->lanes; lane++) {
-                size_t sequence = group * g->lanes + lane;
-                double at = linrec__mpi_load(dtype, a, row + lane);
-                pairs->x[sequence] =
-                    at * pairs->x[sequence] + linrec__mpi_load(dtype, x, row + lane);
-                pairs->a[sequence] *= at;
-            }
-        }
-}
-
 /* The owner starts from h0: its piece maps 0 to A h0 + X. */
 static void fold_h0(const linrec__mpi_call *call, const void *h0, linrec__mpi_pairs *pairs)
 {
@@ -49,14 +28,14 @@ linrec_status linrec_mpi_scan(linrec_context *ctx, MPI_Comm comm, const linrec_p
                            "a, x and h must not be NULL for a piece of %zu elements",
                            elements_of(p));
     linrec__mpi_carries m;
-    linrec__mpi_carries_take(&local, p, &m);
+    linrec__mpi_carries_take(&local, p, linrec__mpi_threads(ctx), &m);
     linrec__mpi_call call;
     linrec_status status = linrec__mpi_begin(&call, comm, p, &local, h0 != NULL, 0);
     if (status != LINREC_OK) {
         linrec__mpi_carries_free(&m);
         return status;
     }
-    reduce_host(&call, a, x, &m.pairs);
+    linrec__mpi_reduce(&call, LINREC__MPI_FORWARD, a, x, &m);
     int owner = call.rank == call.owner;
     if (owner && h0)
         fold_h0(&call, h0, &m.pairs);
@@ -193,7 +172,7 @@ linrec_status linrec_mpi_scan_buffers(linrec_context *ctx, MPI_Comm comm, const 
                            elements_of(p) * element, elements_of(p));
     linrec__mpi_carries m;
     device_memory d;
-    linrec__mpi_carries_take(&local, p, &m);
+    linrec__mpi_carries_take(&local, p, 0, &m);
     device_take(&local, ctx, p, h == x, &d);
     linrec__mpi_call call;
     linrec_status status = linrec__mpi_begin(&call, comm, p, &local, h0 != NULL, 0);

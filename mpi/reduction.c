@@ -1,0 +1,96 @@
+/* A rank's piece reduced to one affine map per sequence, in one pass over its arrays: the piece's
+ * steps cut into chunks that threads reduce at once, and the chunks' maps composed in order. */
+#include <stdlib.h>
+
+#include "mpi_internal.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Chunks are at least this many elements, so that small pieces stay on one thread. */
+enum { CHUNK_ELEMENTS = 1 << 16 };
+
+size_t linrec__mpi_threads(const linrec_context *ctx)
+{
+#ifdef _OPENMP
+    /* The serial backend promises one thread; every other backend's host work may use the
+     * cores. */
+    const char *backend = linrec_context_backend(ctx);
+    if (backend[0] != 's')
+        return (size_t)omp_get_max_threads();
+#else
+    (void)ctx;
+#endif
+    return 1;
+}
+
+/* The array-order step of the k-th step of the walk. */
+static size_t array_step(const linrec__mpi_call *call, linrec__mpi_walk walk, size_t k)
+{
+    const int reverse = (call->problem.flags & LINREC_REVERSE) != 0;
+    const int backward = (walk == LINREC__MPI_GRADIENT) != reverse;
+    return backward ? call->geometry.steps - 1 - k : k;
+}
+
+/* The maps of walk steps [first, end) into `pairs` (which start as the identity). */
+static void reduce_chunk(const linrec__mpi_call *call, linrec__mpi_walk walk, const void *a,
+                         const void *v, size_t first, size_t end, linrec__mpi_pairs *pairs)
+{
+    const linrec__geometry *g = &call->geometry;
+    const linrec_dtype dtype = call->problem.dtype;
+    for (size_t group = 0; group < g->outer; group++)
+        for (size_t k = first; k < end; k++) {
+            size_t row = group * g->outer_stride + array_step(call, walk, k) * g->step_stride;
+            for (size_t lane = 0; lane < g->lanes; lane++) {
+                size_t sequence = group * g->lanes + lane;
+                double at = linrec__mpi_load(dtype, a, row + lane);
+                double vt = linrec__mpi_load(dtype, v, row + lane);
+                double before = pairs->x[sequence];
+                pairs->x[sequence] =
+                    walk == LINREC__MPI_FORWARD ? at * before + vt : at * (vt + before);
+                pairs->a[sequence] *= at;
+            }
+        }
+}
+
+static void set_identity(linrec__mpi_pairs *pairs, size_t states)
+{
+    for (size_t s = 0; s < states; s++) {
+        pairs->a[s] = 1.0;
+        pairs->x[s] = 0.0;
+    }
+}
+
+/* acc = next after acc. */
+static void apply_after(linrec__mpi_pairs *acc, const linrec__mpi_pairs *next, size_t states)
+{
+    for (size_t s = 0; s < states; s++) {
+        acc->x[s] = next->a[s] * acc->x[s] + next->x[s];
+        acc->a[s] = next->a[s] * acc->a[s];
+    }
+}
+
+void linrec__mpi_reduce(const linrec__mpi_call *call, linrec__mpi_walk walk, const void *a,
+                        const void *v, linrec__mpi_carries *c)
+{
+    const size_t steps = call->geometry.steps, states = call->states;
+    size_t chunks = c->chunk_count;
+    if (states == 0 || steps == 0)
+        return;
+    size_t most = states * steps / CHUNK_ELEMENTS;
+    if (chunks > most)
+        chunks = most > 0 ? most : 1;
+    if (chunks > steps)
+        chunks = steps;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (chunks > 1) num_threads(chunks)
+#endif
+    for (size_t k = 0; k < chunks; k++) {
+        set_identity(&c->chunks[k], states);
+        reduce_chunk(call, walk, a, v, steps * k / chunks, steps * (k + 1) / chunks, &c->chunks[k]);
+    }
+    set_identity(&c->pairs, states);
+    for (size_t k = 0; k < chunks; k++)
+        apply_after(&c->pairs, &c->chunks[k], states);
+}
