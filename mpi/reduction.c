@@ -33,25 +33,36 @@ static size_t array_step(const linrec__mpi_call *call, linrec__mpi_walk walk, si
     return backward ? call->geometry.steps - 1 - k : k;
 }
 
-/* The maps of walk steps [first, end) into `pairs` (which start as the identity). */
+/* One step of one sequence's map: forward h -> a h + v, gradient u -> a (v + u). */
+static inline void update(double at, double vt, int forward, double *a, double *x)
+{
+    *x = forward ? at * *x + vt : at * (vt + *x);
+    *a *= at;
+}
+
+/* The maps of walk steps [first, end) into `pairs` (which start as the identity). The element
+ * type is chosen once per row, so that the lanes' loop is plain and vectorizes. */
 static void reduce_chunk(const linrec__mpi_call *call, linrec__mpi_walk walk, const void *a,
                          const void *v, size_t first, size_t end, linrec__mpi_pairs *pairs)
 {
     const linrec__geometry *g = &call->geometry;
-    const linrec_dtype dtype = call->problem.dtype;
-    for (size_t group = 0; group < g->outer; group++)
+    const int forward = walk == LINREC__MPI_FORWARD, f64 = call->problem.dtype == LINREC_F64;
+    for (size_t group = 0; group < g->outer; group++) {
+        double *restrict pa = pairs->a + group * g->lanes, *restrict px =
+                                                               pairs->x + group * g->lanes;
         for (size_t k = first; k < end; k++) {
             size_t row = group * g->outer_stride + array_step(call, walk, k) * g->step_stride;
-            for (size_t lane = 0; lane < g->lanes; lane++) {
-                size_t sequence = group * g->lanes + lane;
-                double at = linrec__mpi_load(dtype, a, row + lane);
-                double vt = linrec__mpi_load(dtype, v, row + lane);
-                double before = pairs->x[sequence];
-                pairs->x[sequence] =
-                    walk == LINREC__MPI_FORWARD ? at * before + vt : at * (vt + before);
-                pairs->a[sequence] *= at;
+            if (f64) {
+                const double *ar = (const double *)a + row, *vr = (const double *)v + row;
+                for (size_t lane = 0; lane < g->lanes; lane++)
+                    update(ar[lane], vr[lane], forward, &pa[lane], &px[lane]);
+            } else {
+                const float *ar = (const float *)a + row, *vr = (const float *)v + row;
+                for (size_t lane = 0; lane < g->lanes; lane++)
+                    update(ar[lane], vr[lane], forward, &pa[lane], &px[lane]);
             }
         }
+    }
 }
 
 static void set_identity(linrec__mpi_pairs *pairs, size_t states)
