@@ -3,7 +3,6 @@
  * that gave up. */
 #include <limits.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,33 +34,14 @@ void linrec__mpi_check_problem(linrec__mpi_local *local, const linrec_context *c
 {
     if (!ctx)
         linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT, "the context is NULL");
-    if (!p) {
-        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT, "the problem pointer is NULL");
-        return;
-    }
-    if (p->dtype != LINREC_F32 && p->dtype != LINREC_F64)
-        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
-                           "problem dtype %d is neither LINREC_F32 nor LINREC_F64", (int)p->dtype);
-    if (p->layout != LINREC_LAYOUT_TBC && p->layout != LINREC_LAYOUT_BTC &&
-        p->layout != LINREC_LAYOUT_BCT)
-        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
-                           "problem layout %d is not LINREC_LAYOUT_TBC, _BTC or _BCT",
-                           (int)p->layout);
-    if (p->flags & ~LINREC_REVERSE)
-        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
-                           "problem flags 0x%x hold bits other than LINREC_REVERSE", p->flags);
-    size_t states = p->batch * p->channels;
-    if ((p->batch && states / p->batch != p->channels) ||
-        (states && p->steps > SIZE_MAX / sizeof(double) / states))
-        linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
-                           "problem of batch %zu x steps %zu x channels %zu elements overflows "
-                           "size_t bytes",
-                           p->batch, p->steps, p->channels);
-    else if (states > INT_MAX / 2)
+    linrec_status status = linrec__companion_check_problem(p);
+    if (status != LINREC_OK)
+        linrec__mpi_refuse(local, status, "%s", linrec_last_error());
+    else if (p->batch * p->channels > INT_MAX / 2)
         linrec__mpi_refuse(local, LINREC_ERR_UNSUPPORTED,
                            "%zu sequences (batch x channels) are more than one MPI message of "
                            "carries can hold (%d)",
-                           states, INT_MAX / 2);
+                           p->batch * p->channels, INT_MAX / 2);
 }
 
 static verdict verdict_of(const linrec__mpi_local *local, const linrec_problem *p, int has_h0,

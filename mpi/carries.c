@@ -11,11 +11,26 @@ int linrec__mpi_pairs_new(linrec__mpi_pairs *pairs, size_t states)
         return 0;
     pairs->a = block;
     pairs->x = block + states;
+    linrec__mpi_pairs_identity(pairs, states);
+    return 1;
+}
+
+void linrec__mpi_pairs_identity(linrec__mpi_pairs *pairs, size_t states)
+{
     for (size_t s = 0; s < states; s++) {
         pairs->a[s] = 1.0;
         pairs->x[s] = 0.0;
     }
-    return 1;
+}
+
+void linrec__mpi_pairs_compose(const linrec__mpi_pairs *first, const linrec__mpi_pairs *then,
+                               linrec__mpi_pairs *out, size_t states)
+{
+    for (size_t s = 0; s < states; s++) {
+        double a = then->a[s] * first->a[s], x = then->a[s] * first->x[s] + then->x[s];
+        out->a[s] = a;
+        out->x[s] = x;
+    }
 }
 
 void linrec__mpi_pairs_free(linrec__mpi_pairs *pairs)
@@ -34,12 +49,10 @@ static void compose(void *earlier, void *later, int *count, MPI_Datatype *type)
     const double *in = earlier;
     double *inout = later;
     for (int element = 0; element < *count; element++) {
-        const double *a1 = in, *x1 = in + states;
-        double *a2 = inout, *x2 = inout + states;
-        for (size_t s = 0; s < states; s++) {
-            x2[s] = a2[s] * x1[s] + x2[s];
-            a2[s] = a2[s] * a1[s];
-        }
+        /* MPI only reads the earlier operand; the cast lends it the pairs' (writable) type. */
+        const linrec__mpi_pairs first = {(double *)in, (double *)in + states};
+        linrec__mpi_pairs then = {inout, inout + states};
+        linrec__mpi_pairs_compose(&first, &then, &then, states);
         in += 2 * states;
         inout += 2 * states;
     }
@@ -61,10 +74,7 @@ static int exscan_in(MPI_Comm comm, int rank, linrec__mpi_pairs *pairs, size_t s
     }
     MPI_Type_free(&type);
     if (error == MPI_SUCCESS && rank == 0) /* MPI leaves the first rank's result undefined */
-        for (size_t s = 0; s < states; s++) {
-            pairs->a[s] = 1.0;
-            pairs->x[s] = 0.0;
-        }
+        linrec__mpi_pairs_identity(pairs, states);
     return error;
 }
 
@@ -101,6 +111,11 @@ void linrec__mpi_store(linrec_dtype dtype, void *array, size_t i, double value)
 size_t linrec__mpi_index(const linrec__geometry *g, size_t sequence, size_t t)
 {
     return sequence / g->lanes * g->outer_stride + t * g->step_stride + sequence % g->lanes;
+}
+
+size_t linrec__mpi_last_step(const linrec__mpi_call *call)
+{
+    return (call->problem.flags & LINREC_REVERSE) ? 0 : call->geometry.steps - 1;
 }
 
 void linrec__mpi_carries_take(linrec__mpi_local *local, const linrec_problem *p, size_t chunks,

@@ -5,22 +5,14 @@
  * backward direction composes them. da_t = dx_t h_{t-1} also needs, at each piece's first step,
  * the forward state before it, the last h of the previous rank with steps: a second MPI_Exscan,
  * of maps that forget their input (A = 0, X = that row), hands it on. */
-#include <stdint.h>
 #include <string.h>
 
+#include "companion.h"
 #include "mpi_internal.h"
 
 static int reverse_of(const linrec__mpi_call *call)
 {
     return (call->problem.flags & LINREC_REVERSE) != 0;
-}
-
-/* Array-order step of the piece's s-th step counted backward from its last (problem's
- * direction). */
-static size_t backward_step(const linrec__mpi_call *call, size_t s)
-{
-    size_t steps = call->geometry.steps;
-    return reverse_of(call) ? s : steps - 1 - s;
 }
 
 /* This rank's last forward row as a map that forgets its input; an empty piece passes its input
@@ -29,7 +21,7 @@ static void last_rows(const linrec__mpi_call *call, const void *h, linrec__mpi_p
 {
     if (call->geometry.steps == 0)
         return;
-    size_t last = backward_step(call, 0);
+    size_t last = linrec__mpi_last_step(call);
     for (size_t s = 0; s < call->states; s++) {
         pairs->a[s] = 0.0;
         pairs->x[s] =
@@ -40,10 +32,10 @@ static void last_rows(const linrec__mpi_call *call, const void *h, linrec__mpi_p
 /* dx = dh with the entering term added at the last step (dx may already be dh). */
 static void seed_dx(const linrec__mpi_call *call, const void *dh, void *dx, const void *term)
 {
-    const size_t element = call->problem.dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
     if (dx != dh)
-        memcpy(dx, dh, call->states * call->geometry.steps * element);
-    size_t last = backward_step(call, 0);
+        memcpy(dx, dh,
+               call->states * call->geometry.steps * linrec__mpi_element_size(call->problem.dtype));
+    size_t last = linrec__mpi_last_step(call);
     for (size_t s = 0; s < call->states; s++) {
         size_t i = linrec__mpi_index(&call->geometry, s, last);
         linrec__mpi_store(call->problem.dtype, dx, i,
@@ -52,26 +44,20 @@ static void seed_dx(const linrec__mpi_call *call, const void *dh, void *dx, cons
     }
 }
 
-static int overlap(const void *a, const void *b, size_t bytes)
-{
-    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
-    return a && b && bytes && (x <= y ? y - x < bytes : x - y < bytes);
-}
-
 static void check_arrays(linrec__mpi_local *local, const linrec_problem *p, const void *a,
                          const void *h, const void *dh, const void *dx, const void *da)
 {
     if (local->status != LINREC_OK)
         return;
     size_t elements = p->batch * p->steps * p->channels;
-    size_t bytes = elements * (p->dtype == LINREC_F64 ? sizeof(double) : sizeof(float));
+    size_t bytes = elements * linrec__mpi_element_size(p->dtype);
     if (elements > 0 && (!a || !dh || !dx))
         linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
                            "a, dh and dx must not be NULL for a piece of %zu elements", elements);
     else if (elements > 0 && da && !h)
         linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
                            "h, the forward output, is NULL but da is asked for");
-    else if (dx != dh && overlap(dx, dh, bytes))
+    else if (dx != dh && linrec__companion_ranges_overlap(dx, bytes, dh, bytes))
         linrec__mpi_refuse(local, LINREC_ERR_INVALID_ARGUMENT,
                            "dx overlaps dh without being equal to it");
 }

@@ -58,6 +58,12 @@ typedef struct linrec__mpi_pairs {
 /* Allocates pairs for call->states sequences, set to the identity (A = 1, X = 0). */
 int linrec__mpi_pairs_new(linrec__mpi_pairs *pairs, size_t states);
 void linrec__mpi_pairs_free(linrec__mpi_pairs *pairs);
+/* Sets every map of `pairs` to the identity, h -> h. */
+void linrec__mpi_pairs_identity(linrec__mpi_pairs *pairs, size_t states);
+/* out = `then` applied after `first`: (At Af, At Xf + Xt) per sequence. `out` may be either
+ * operand: each element reads both before it writes. */
+void linrec__mpi_pairs_compose(const linrec__mpi_pairs *first, const linrec__mpi_pairs *then,
+                               linrec__mpi_pairs *out, size_t states);
 
 /* Replaces `pairs` on every rank with the composition of the pairs of the ranks before it in
  * `order` (ascending ranks when `ascending`, else descending), earliest first; the identity on the
@@ -101,5 +107,12 @@ void linrec__mpi_store(linrec_dtype dtype, void *array, size_t i, double value);
 
 /* Index of step `t` (counted in the problem's array order) of sequence `sequence`. */
 size_t linrec__mpi_index(const linrec__geometry *g, size_t sequence, size_t t);
+/* The array-order step of the piece's last step in the problem's direction (steps > 0). */
+size_t linrec__mpi_last_step(const linrec__mpi_call *call);
+
+static inline size_t linrec__mpi_element_size(linrec_dtype dtype)
+{
+    return dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+}
 
 #endif /* LINREC_MPI_INTERNAL_H */

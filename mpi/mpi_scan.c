@@ -66,7 +66,7 @@ static void device_take(linrec__mpi_local *local, linrec_context *ctx, const lin
     *d = (device_memory){NULL, NULL, NULL};
     if (local->status != LINREC_OK)
         return;
-    size_t element = p->dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+    size_t element = linrec__mpi_element_size(p->dtype);
     size_t states = p->batch * p->channels;
     size_t bytes = elements_of(p) * element;
     if (bytes == 0)
@@ -106,8 +106,8 @@ static linrec_status read_last_row(const linrec__mpi_call *call, const linrec_bu
 {
     const linrec__geometry *g = &call->geometry;
     const linrec_dtype dtype = call->problem.dtype;
-    const size_t element = dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
-    const size_t last = (call->problem.flags & LINREC_REVERSE) ? 0 : g->steps - 1;
+    const size_t element = linrec__mpi_element_size(dtype);
+    const size_t last = linrec__mpi_last_step(call);
     for (size_t group = 0; group < g->outer; group++) {
         size_t first = group * g->outer_stride + last * g->step_stride;
         linrec_status status = linrec_buffer_read(
@@ -127,7 +127,7 @@ static linrec_status reduce_buffers(const linrec__mpi_call *call, linrec_context
                                     linrec_buffer *work, device_memory *d, linrec__mpi_pairs *pairs)
 {
     const linrec_problem *p = &call->problem;
-    const size_t element = p->dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+    const size_t element = linrec__mpi_element_size(p->dtype);
     for (size_t s = 0; s < call->states; s++)
         linrec__mpi_store(p->dtype, d->host_row, s, 1.0);
     linrec_status status = linrec_buffer_write(d->states, 0, d->host_row, call->states * element);
@@ -148,7 +148,7 @@ static linrec_status reduce_buffers(const linrec__mpi_call *call, linrec_context
 static linrec_status fold_h0_buffer(const linrec__mpi_call *call, const linrec_buffer *h0,
                                     device_memory *d, linrec__mpi_pairs *pairs)
 {
-    size_t element = call->problem.dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+    size_t element = linrec__mpi_element_size(call->problem.dtype);
     linrec_status status = linrec_buffer_read(h0, 0, d->host_row, call->states * element);
     if (status == LINREC_OK)
         fold_h0(call, d->host_row, pairs);
@@ -161,7 +161,7 @@ linrec_status linrec_mpi_scan_buffers(linrec_context *ctx, MPI_Comm comm, const 
 {
     linrec__mpi_local local = {LINREC_OK, ""};
     linrec__mpi_check_problem(&local, ctx, p);
-    size_t element = p && p->dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+    size_t element = p ? linrec__mpi_element_size(p->dtype) : 0;
     if (local.status == LINREC_OK && elements_of(p) > 0 &&
         (linrec_buffer_size(a) < elements_of(p) * element ||
          linrec_buffer_size(x) < elements_of(p) * element ||

@@ -1,6 +1,6 @@
 /* A rank's piece reduced to one affine map per sequence, in one pass over its arrays: the piece's
  * steps cut into chunks that threads reduce at once, and the chunks' maps composed in order. */
-#include <stdlib.h>
+#include <string.h>
 
 #include "mpi_internal.h"
 
@@ -16,8 +16,7 @@ size_t linrec__mpi_threads(const linrec_context *ctx)
 #ifdef _OPENMP
     /* The serial backend promises one thread; every other backend's host work may use the
      * cores. */
-    const char *backend = linrec_context_backend(ctx);
-    if (backend[0] != 's')
+    if (strcmp(linrec_context_backend(ctx), "serial") != 0)
         return (size_t)omp_get_max_threads();
 #else
     (void)ctx;
@@ -65,23 +64,6 @@ static void reduce_chunk(const linrec__mpi_call *call, linrec__mpi_walk walk, co
     }
 }
 
-static void set_identity(linrec__mpi_pairs *pairs, size_t states)
-{
-    for (size_t s = 0; s < states; s++) {
-        pairs->a[s] = 1.0;
-        pairs->x[s] = 0.0;
-    }
-}
-
-/* acc = next after acc. */
-static void apply_after(linrec__mpi_pairs *acc, const linrec__mpi_pairs *next, size_t states)
-{
-    for (size_t s = 0; s < states; s++) {
-        acc->x[s] = next->a[s] * acc->x[s] + next->x[s];
-        acc->a[s] = next->a[s] * acc->a[s];
-    }
-}
-
 void linrec__mpi_reduce(const linrec__mpi_call *call, linrec__mpi_walk walk, const void *a,
                         const void *v, linrec__mpi_carries *c)
 {
@@ -98,10 +80,10 @@ void linrec__mpi_reduce(const linrec__mpi_call *call, linrec__mpi_walk walk, con
 #pragma omp parallel for schedule(static) if (chunks > 1) num_threads(chunks)
 #endif
     for (size_t k = 0; k < chunks; k++) {
-        set_identity(&c->chunks[k], states);
+        linrec__mpi_pairs_identity(&c->chunks[k], states);
         reduce_chunk(call, walk, a, v, steps * k / chunks, steps * (k + 1) / chunks, &c->chunks[k]);
     }
-    set_identity(&c->pairs, states);
+    linrec__mpi_pairs_identity(&c->pairs, states);
     for (size_t k = 0; k < chunks; k++)
-        apply_after(&c->pairs, &c->chunks[k], states);
+        linrec__mpi_pairs_compose(&c->pairs, &c->chunks[k], &c->pairs, states);
 }

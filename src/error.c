@@ -2,7 +2,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "companion.h"
 #include "internal.h"
 
 enum { LAST_ERROR_CAPACITY = 1024 };
@@ -16,11 +15,6 @@ linrec_status linrec__fail(linrec_status status, const char *format, ...)
     vsnprintf(last_error, sizeof last_error, format, args);
     va_end(args);
     return status;
-}
-
-linrec_status linrec__companion_fail(linrec_status status, const char *message)
-{
-    return linrec__fail(status, "%s", message);
 }
 
 const linrec__host linrec__host_services = {LINREC__ABI_VERSION, linrec__fail};
