@@ -78,23 +78,34 @@ def _problem(shape, axis, dtype, reverse):
     return (_DTYPES[dtype], _LAYOUT_BTC, batch, steps, channels, flags)
 
 
-def _check_shapes(named, shape):
-    for name, array in named:
-        if array.shape != shape:
-            raise _errors.InvalidArgumentError(
-                f"{name} has shape {array.shape}; it must match {shape} (no broadcasting)")
+def check_same_shape(name, shape, a_shape):
+    """InvalidArgumentError unless array `name` has a's shape (numpy, torch and JAX alike)."""
+    if tuple(shape) != tuple(a_shape):
+        raise _errors.InvalidArgumentError(
+            f"{name} has shape {tuple(shape)}; it must match a's {tuple(a_shape)} "
+            "(no broadcasting)")
 
 
-def _state_array(h0, shape, axis, dtype, name="h0"):
+def state_shape(shape, axis):
+    """The shape of h0 and dh0: the arrays' `shape` without `axis`."""
+    return tuple(shape[:axis]) + tuple(shape[axis + 1:])
+
+
+def check_state_shape(h0_shape, shape, axis):
+    """InvalidArgumentError unless h0's shape is state_shape(shape, axis)."""
+    expected = state_shape(shape, axis)
+    if tuple(h0_shape) != expected:
+        raise _errors.InvalidArgumentError(
+            f"h0 has shape {tuple(h0_shape)}; it must be the arrays' shape without axis {axis}, "
+            f"{expected}")
+
+
+def _state_array(h0, shape, axis, dtype):
     """h0 as a C-contiguous array of `shape` without `axis`, or None."""
     if h0 is None:
         return None
     h0 = _as_c_array(h0, dtype)
-    state_shape = shape[:axis] + shape[axis + 1:]
-    if h0.shape != state_shape:
-        raise _errors.InvalidArgumentError(
-            f"{name} has shape {h0.shape}; it must be the arrays' shape without axis {axis}, "
-            f"{state_shape}")
+    check_state_shape(h0.shape, shape, axis)
     return h0
 
 
@@ -126,7 +137,7 @@ def scan(a: ArrayLike, x: ArrayLike, h0: Optional[ArrayLike] = None, *, axis: in
     dtype = _dtype_of(a, x, h0)
     a = _as_c_array(a, dtype)
     x = _as_c_array(x, dtype)
-    _check_shapes([("x", x)], a.shape)
+    check_same_shape("x", x.shape, a.shape)
     axis = normalized_axis(axis, a.ndim)
     h0 = _state_array(h0, a.shape, axis, dtype)
     h = _output(out, a.shape, dtype)
@@ -146,14 +157,15 @@ def scan_backward(a: ArrayLike, h: ArrayLike, dh: ArrayLike, h0: Optional[ArrayL
     a = _as_c_array(a, dtype)
     h = _as_c_array(h, dtype)
     dh = _as_c_array(dh, dtype)
-    _check_shapes([("h", h), ("dh", dh)], a.shape)
+    check_same_shape("h", h.shape, a.shape)
+    check_same_shape("dh", dh.shape, a.shape)
     axis = normalized_axis(axis, a.ndim)
     h0 = _state_array(h0, a.shape, axis, dtype)
     dx = np.empty_like(dh)
     da = np.empty_like(dh)
     # Zeros, not empty: a problem without steps is a no-op that leaves dh0 unwritten, and the
     # gradient at h0 of an empty scan is 0.
-    dh0 = np.zeros(a.shape[:axis] + a.shape[axis + 1:], dtype)
+    dh0 = np.zeros(state_shape(a.shape, axis), dtype)
     context(backend).scan_backward(_problem(a.shape, axis, dtype, reverse), a, h0, h, dh, dx, da,
                                    dh0)
     return dx, da, dh0

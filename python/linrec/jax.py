@@ -92,14 +92,10 @@ def scan(a: jax.typing.ArrayLike, x: jax.typing.ArrayLike,
             f"linrec.jax.scan supports float32 and float64 arrays, not {dtype}")
     a = jnp.asarray(a, dtype)
     x = jnp.asarray(x, dtype)
-    if a.shape != x.shape:
-        raise _errors.InvalidArgumentError(
-            f"x has shape {x.shape}; it must match a's {a.shape} (no broadcasting)")
+    _core.check_same_shape("x", x.shape, a.shape)
     axis = _core.normalized_axis(axis, a.ndim)
-    state_shape = a.shape[:axis] + a.shape[axis + 1:]
-    h0 = jnp.zeros(state_shape, dtype) if h0 is None else jnp.asarray(h0, dtype)
-    if h0.shape != state_shape:
-        raise _errors.InvalidArgumentError(
-            f"h0 has shape {h0.shape}; it must be the arrays' shape without axis {axis}, "
-            f"{state_shape}")
+    if h0 is None:
+        h0 = jnp.zeros(_core.state_shape(a.shape, axis), dtype)
+    h0 = jnp.asarray(h0, dtype)
+    _core.check_state_shape(h0.shape, a.shape, axis)
     return _scan(a, x, h0, a.ndim - axis, bool(reverse), backend)

@@ -82,11 +82,10 @@ def _scan_backward(a: torch.Tensor, h: torch.Tensor, dh: torch.Tensor, h0: Optio
 
 @_scan_backward.register_fake
 def _scan_backward_fake(a, h, dh, h0, dim, reverse, backend):
-    axis = dim % a.dim()
-    state_shape = a.shape[:axis] + a.shape[axis + 1:]
+    states = _core.state_shape(a.shape, dim % a.dim())
     return (torch.empty(a.shape, dtype=a.dtype, device=a.device),
             torch.empty(a.shape, dtype=a.dtype, device=a.device),
-            torch.empty(state_shape, dtype=a.dtype, device=a.device))
+            torch.empty(states, dtype=a.dtype, device=a.device))
 
 
 def _setup_context(ctx, inputs, output):
@@ -133,9 +132,7 @@ def scan(a: torch.Tensor, x: torch.Tensor, h0: Optional[torch.Tensor] = None, *,
     `backend`, else LINREC_BACKEND, else openmp. Works under torch.compile(fullgraph=True)."""
     named = [("a", a), ("x", x)] + ([("h0", h0)] if h0 is not None else [])
     _check(named)
-    if a.shape != x.shape:
-        raise _errors.InvalidArgumentError(
-            f"x has shape {tuple(x.shape)}; it must match a's {tuple(a.shape)} (no broadcasting)")
+    _core.check_same_shape("x", x.shape, a.shape)
     if torch.compiler.is_compiling():
         return _scan(a, x, h0, dim, reverse, backend)
     return _EagerScan.apply(a, x, h0, dim, reverse, backend)
