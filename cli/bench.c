@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "element.h" /* the exact f16/bf16 conversions, to fill half-type arrays */
 #include "roofline.h"
 
 enum { MAX_SHAPES = 16, MAX_BACKENDS = 8, DEFAULT_RUNS = 5, MAX_LOG2_SIZE = 40 };
@@ -23,6 +24,7 @@ typedef struct bench_options {
     bench_shape shapes[MAX_SHAPES];
     size_t shape_count;
     linrec_dtype dtype;
+    int coefficients_f32; /* --coefficients f32 */
     int backward, reverse, json, runs, baseline;
     int sizes_low, sizes_high; /* --sizes: log2 of the elements of each sweep shape; 0: none */
 } bench_options;
@@ -37,7 +39,8 @@ static void usage(FILE *out)
         "                            (default %s)\n"
         "  --sizes LO:HI             sweep: each shape with one size written * (e.g. 1x*x1:tbc)\n"
         "                            runs at 2^LO, 2^LO+1 ... 2^HI elements, * growing\n"
-        "  --dtype f32|f64           element type (default f32)\n"
+        "  --dtype f32|f64|f16|bf16  element type (default f32)\n"
+        "  --coefficients f32        with f16 or bf16: a and da in f32 (LINREC_COEFFICIENTS_F32)\n"
         "  --backward                time the backward pass (with da) instead of forward\n"
         "  --reverse                 run with LINREC_REVERSE\n"
         "  --runs N                  timed runs after one warm-up; the median is reported "
@@ -131,6 +134,17 @@ static int parse_sizes(const char *text, bench_options *o)
            o->sizes_low <= o->sizes_high && o->sizes_high <= MAX_LOG2_SIZE;
 }
 
+static int parse_dtype(const char *text, linrec_dtype *dtype)
+{
+    static const char *const names[] = {"f32", "f64", "f16", "bf16"};
+    for (int d = 0; d < 4; d++)
+        if (strcmp(text, names[d]) == 0) {
+            *dtype = (linrec_dtype)d;
+            return 1;
+        }
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, bench_options *o, char *shapes, size_t size)
 {
     *o = (bench_options){
@@ -161,9 +175,17 @@ static int parse_options(int argc, char **argv, bench_options *o, char *shapes, 
                 return 0;
             }
         } else if (value && strcmp(arg, "--dtype") == 0 && ++i) {
-            if (strcmp(value, "f32") != 0 && strcmp(value, "f64") != 0)
+            if (!parse_dtype(value, &o->dtype)) {
+                fprintf(stderr, "linrec bench: bad --dtype \"%s\" (want f32, f64, f16 or bf16)\n",
+                        value);
                 return 0;
-            o->dtype = strcmp(value, "f64") == 0 ? LINREC_F64 : LINREC_F32;
+            }
+        } else if (value && strcmp(arg, "--coefficients") == 0 && ++i) {
+            if (strcmp(value, "f32") != 0) {
+                fprintf(stderr, "linrec bench: bad --coefficients \"%s\" (only f32)\n", value);
+                return 0;
+            }
+            o->coefficients_f32 = 1;
         } else if (value && strcmp(arg, "--backend") == 0 && ++i) {
             o->backend_count = 0;
             for (char *name = strtok(argv[i], ","); name && o->backend_count < MAX_BACKENDS;
@@ -174,13 +196,19 @@ static int parse_options(int argc, char **argv, bench_options *o, char *shapes, 
             return 0;
         }
     }
+    if (o->coefficients_f32 && o->dtype != LINREC_F16 && o->dtype != LINREC_BF16) {
+        fprintf(stderr, "linrec bench: --coefficients f32 needs --dtype f16 or bf16\n");
+        return 0;
+    }
     return o->runs > 0 && o->backend_count > 0;
 }
 
 /* The arrays of one shape on the host, filled once and written to every backend's buffers. */
 typedef struct host_data {
-    size_t elements, states, element_size, arrays;
-    void *array[5]; /* forward: a, x, h; backward: a, h, dh, dx, da */
+    size_t elements, states, arrays;
+    void *array[5];     /* forward: a, x, h; backward: a, h, dh, dx, da */
+    size_t bytes[5];    /* each array's, in its own type */
+    size_t bytes_moved; /* their sum: what one call reads and writes */
     void *copy_src, *copy_dst;
     size_t copy_bytes;
 } host_data;
@@ -193,25 +221,37 @@ static void fill(void *data, size_t count, linrec_dtype dtype, double lo, double
         double value = lo + (hi - lo) * (double)(state >> 8) / 16777216.0;
         if (dtype == LINREC_F64)
             ((double *)data)[i] = value;
+        else if (dtype == LINREC_F16)
+            ((uint16_t *)data)[i] = linrec__f16_from_f32((float)value);
+        else if (dtype == LINREC_BF16)
+            ((uint16_t *)data)[i] = linrec__bf16_from_f32((float)value);
         else
             ((float *)data)[i] = (float)value;
     }
 }
 
+/* The coefficient arrays (a, and da backward) are f32 under --coefficients f32. */
+static linrec_dtype array_dtype(const bench_options *o, size_t i)
+{
+    int coefficient = i == 0 || (o->backward && i == 4);
+    return coefficient && o->coefficients_f32 ? LINREC_F32 : o->dtype;
+}
+
 static int host_data_init(host_data *d, const bench_options *o, const bench_shape *s)
 {
     *d = (host_data){0};
-    d->element_size = o->dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
     d->elements = s->batch * s->steps * s->channels;
     d->states = s->batch * s->channels;
     d->arrays = o->backward ? 5 : 3;
-    size_t bytes = d->elements * d->element_size;
-    d->copy_bytes = d->arrays * bytes / 2; /* a memcpy of this moves as many bytes as the scan */
     for (size_t i = 0; i < d->arrays; i++) {
-        if (!(d->array[i] = malloc(bytes ? bytes : 1)))
+        d->bytes[i] = d->elements * linrec__dtype_size(array_dtype(o, i));
+        d->bytes_moved += d->bytes[i];
+        if (!(d->array[i] = malloc(d->bytes[i] ? d->bytes[i] : 1)))
             return 0;
-        fill(d->array[i], d->elements, o->dtype, i == 0 ? 0.5 : -1.0, 1.0, 17u + (unsigned)i);
+        fill(d->array[i], d->elements, array_dtype(o, i), i == 0 ? 0.5 : -1.0, 1.0,
+             17u + (unsigned)i);
     }
+    d->copy_bytes = d->bytes_moved / 2; /* a memcpy of this moves as many bytes as the scan */
     d->copy_src = malloc(d->copy_bytes ? d->copy_bytes : 1);
     d->copy_dst = malloc(d->copy_bytes ? d->copy_bytes : 1);
     if (!d->copy_src || !d->copy_dst)
@@ -245,7 +285,10 @@ static double time_memcpy(const host_data *d, int runs)
 /* The elementwise kernel's arrays for this pass: the host arrays, in the backend's order. */
 static roofline_arrays roofline_of(const host_data *d, const bench_options *o)
 {
-    roofline_arrays r = {.dtype = o->dtype, .count = d->elements, .backward = o->backward};
+    roofline_arrays r = {.dtype = o->dtype,
+                         .coefficients_f32 = o->coefficients_f32,
+                         .count = d->elements,
+                         .backward = o->backward};
     r.in[0] = d->array[0];
     r.in[1] = d->array[1];
     r.in[2] = o->backward ? d->array[2] : NULL;
@@ -276,16 +319,17 @@ static void time_backend(const char *name, const bench_options *o, const bench_s
 {
     linrec_context *ctx = NULL;
     linrec_buffer *buffer[5] = {NULL};
-    linrec_problem p = {o->dtype, s->layout,   s->batch,
-                        s->steps, s->channels, o->reverse ? LINREC_REVERSE : 0u};
-    size_t bytes = d->elements * d->element_size;
+    unsigned flags =
+        (o->reverse ? LINREC_REVERSE : 0u) | (o->coefficients_f32 ? LINREC_COEFFICIENTS_F32 : 0u);
+    linrec_problem p = {o->dtype, s->layout, s->batch, s->steps, s->channels, flags};
     double samples[256], roofline_samples[256];
     int runs = o->runs > 256 ? 256 : o->runs;
     roofline_arrays roofline = roofline_of(d, o);
     linrec_status status = linrec_context_create(name, &ctx);
     for (size_t i = 0; status == LINREC_OK && i < d->arrays; i++)
-        if ((status = linrec_buffer_create(ctx, bytes ? bytes : 1, &buffer[i])) == LINREC_OK)
-            status = linrec_buffer_write(buffer[i], 0, d->array[i], bytes);
+        if ((status = linrec_buffer_create(ctx, d->bytes[i] ? d->bytes[i] : 1, &buffer[i])) ==
+            LINREC_OK)
+            status = linrec_buffer_write(buffer[i], 0, d->array[i], d->bytes[i]);
     if (ctx) {
         snprintf(r->backend, sizeof r->backend, "%s", linrec_context_backend(ctx));
         snprintf(r->device, sizeof r->device, "%s", linrec_context_device(ctx));
@@ -387,11 +431,12 @@ int linrec_cli_bench(int argc, char **argv)
             bench_result *r = &results[count++];
             *r = (bench_result){.shape = shape[i],
                                 .dtype = o.dtype,
+                                .coefficients_f32 = o.coefficients_f32,
                                 .backward = o.backward,
                                 .reverse = o.reverse,
                                 .memcpy_seconds = memcpy_seconds,
                                 .elements = d.elements,
-                                .bytes_moved = d.arrays * d.elements * d.element_size};
+                                .bytes_moved = d.bytes_moved};
             if (o.baseline && serial.status == LINREC_OK)
                 r->serial_seconds = serial.seconds;
             time_backend(o.backends[b], &o, &shape[i], &d, r);

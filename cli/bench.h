@@ -17,6 +17,7 @@ typedef struct bench_result {
     char device[160];
     bench_shape shape;
     linrec_dtype dtype;
+    int coefficients_f32;
     int backward, reverse;
     size_t elements, bytes_moved; /* bytes each call must read and write */
     double seconds;               /* median of the timed runs */

@@ -4,6 +4,15 @@
 
 #include "bench.h"
 
+/* "f32", "f64", "f16", "bf16", or "f16/a32" and "bf16/a32" under f32 coefficients. */
+static const char *dtype_name(const bench_result *r)
+{
+    static const char *const names[] = {"f32", "f64", "f16", "bf16"};
+    if (r->coefficients_f32)
+        return r->dtype == LINREC_F16 ? "f16/a32" : "bf16/a32";
+    return (unsigned)r->dtype < 4 ? names[r->dtype] : "?";
+}
+
 const char *bench_layout_name(linrec_layout layout)
 {
     switch (layout) {
@@ -38,7 +47,7 @@ static bench_rates rates(const bench_result *r)
 
 static void print_table(const bench_result *results, size_t count)
 {
-    printf("%-8s %-4s %-8s %-3s %-22s %10s %9s %8s %9s %7s %7s\n", "backend", "type", "pass", "lay",
+    printf("%-8s %-8s %-8s %-3s %-22s %10s %9s %8s %9s %7s %7s\n", "backend", "type", "pass", "lay",
            "BxTxC", "median ms", "Gelem/s", "GB/s", "roofline", "memcpy", "serial");
     for (size_t i = 0; i < count; i++) {
         const bench_result *r = &results[i];
@@ -47,8 +56,8 @@ static void print_table(const bench_result *results, size_t count)
                  r->shape.channels);
         const char *pass = r->backward ? (r->reverse ? "bwd-rev" : "backward")
                                        : (r->reverse ? "fwd-rev" : "forward");
-        printf("%-8s %-4s %-8s %-3s %-22s ", r->backend, r->dtype == LINREC_F64 ? "f64" : "f32",
-               pass, bench_layout_name(r->shape.layout), shape);
+        printf("%-8s %-8s %-8s %-3s %-22s ", r->backend, dtype_name(r), pass,
+               bench_layout_name(r->shape.layout), shape);
         if (r->status != LINREC_OK) {
             printf("failed: %s\n", r->error);
             continue;
@@ -107,7 +116,7 @@ static void print_json(const bench_result *results, size_t count)
                "\"fraction_of_roofline\": %.4f, "
                "\"memcpy_seconds\": %.9g, \"fraction_of_memcpy\": %.4f, "
                "\"serial_seconds\": %.9g, \"speedup_over_serial\": %.4f}",
-               i ? "," : "", r->backend, r->device, r->dtype == LINREC_F64 ? "f64" : "f32",
+               i ? "," : "", r->backend, r->device, dtype_name(r),
                r->backward ? "backward" : "forward", r->reverse ? "true" : "false",
                bench_layout_name(r->shape.layout), r->shape.batch, r->shape.steps,
                r->shape.channels, sweep, linrec_status_string(r->status), r->seconds, q.elements,

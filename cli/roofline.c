@@ -3,6 +3,7 @@
  * so that the writes do not first read their lines: what remains is the machine's bandwidth. */
 #include "roofline.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -75,12 +76,61 @@ ROOFLINE_KERNEL(kernel_f32, float)
 ROOFLINE_KERNEL(kernel_f64, double)
 #endif
 
+/* The half types: 16-bit elements, with a and da of 32 bits under f32 coefficients. XOR stands in
+ * for the products, of no matter beside the bytes: per 8 elements, one 16-byte chunk of each data
+ * array and `wide` (1 or 2) of each coefficient array. */
+static void half_scalar(const roofline_arrays *r, size_t i)
+{
+    const uint16_t *b = r->in[1], *c = r->in[2];
+    uint16_t *out0 = r->out[0];
+    uint16_t a = r->coefficients_f32 ? (uint16_t)((const uint32_t *)r->in[0])[i]
+                                     : ((const uint16_t *)r->in[0])[i];
+    out0[i] = (uint16_t)(a ^ (r->backward ? c[i] : b[i]));
+    if (!r->backward)
+        return;
+    if (r->coefficients_f32)
+        ((uint32_t *)r->out[1])[i] = (uint32_t)(b[i] ^ c[i]);
+    else
+        ((uint16_t *)r->out[1])[i] = (uint16_t)(b[i] ^ c[i]);
+}
+
+static void kernel_half(const roofline_arrays *r, size_t begin, size_t end)
+{
+    size_t i = begin;
+#if defined(__SSE2__)
+    size_t wide = r->coefficients_f32 ? 2 : 1;
+    const __m128i *a = r->in[0], *b = r->in[1], *c = r->in[2];
+    __m128i *out0 = r->out[0], *out1 = r->out[1];
+    int aligned = ((size_t)out0 & 15u) == 0 && (!r->backward || ((size_t)out1 & 15u) == 0);
+    for (; i < end && (i % 8 || !aligned); i++)
+        half_scalar(r, i);
+    for (; i + 8 <= end; i += 8) {
+        size_t k = i / 8;
+        __m128i va = _mm_loadu_si128(a + wide * k), vb = _mm_loadu_si128(b + k);
+        if (wide == 2)
+            va = _mm_xor_si128(va, _mm_loadu_si128(a + 2 * k + 1));
+        if (!r->backward) {
+            _mm_stream_si128(out0 + k, _mm_xor_si128(va, vb));
+            continue;
+        }
+        __m128i vc = _mm_loadu_si128(c + k);
+        _mm_stream_si128(out0 + k, _mm_xor_si128(va, vc));
+        for (size_t w = 0; w < wide; w++)
+            _mm_stream_si128(out1 + wide * k + w, _mm_xor_si128(vb, vc));
+    }
+#endif
+    for (; i < end; i++)
+        half_scalar(r, i);
+}
+
 static void run_share(const roofline_arrays *r, int thread, int threads)
 {
     size_t begin = r->count * (size_t)thread / (size_t)threads;
     size_t end = r->count * (size_t)(thread + 1) / (size_t)threads;
     if (r->dtype == LINREC_F64)
         kernel_f64(r, begin, end);
+    else if (r->dtype == LINREC_F16 || r->dtype == LINREC_BF16)
+        kernel_half(r, begin, end);
     else
         kernel_f32(r, begin, end);
 #if defined(__SSE2__)

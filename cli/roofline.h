@@ -11,6 +11,7 @@
  * (x) and writes out[0] (h); backward reads in[0..2] (a, h, dh) and writes out[0..1] (dx, da). */
 typedef struct roofline_arrays {
     linrec_dtype dtype;
+    int coefficients_f32; /* half dtypes: in[0] and out[1] (a, da) hold 4-byte elements */
     size_t count;
     int backward;
     const void *in[3];

@@ -37,6 +37,11 @@ void linrec__mpi_check_problem(linrec__mpi_local *local, const linrec_context *c
     linrec_status status = linrec__companion_check_problem(p);
     if (status != LINREC_OK)
         linrec__mpi_refuse(local, status, "%s", linrec_last_error());
+    else if (p->dtype != LINREC_F32 && p->dtype != LINREC_F64)
+        linrec__mpi_refuse(local, LINREC_ERR_UNSUPPORTED,
+                           "liblinrec_mpi takes LINREC_F32 and LINREC_F64 only, not dtype %d (the "
+                           "half types run on one process with linrec_scan)",
+                           (int)p->dtype);
     else if (p->batch * p->channels > INT_MAX / 2)
         linrec__mpi_refuse(local, LINREC_ERR_UNSUPPORTED,
                            "%zu sequences (batch x channels) are more than one MPI message of "

@@ -16,11 +16,12 @@
 
 #include <stddef.h>
 
+#include "element.h"
 #include "linrec/cells.h"
 #include "linrec/linrec.h"
 
 /* Bumped whenever linrec__host, linrec__backend or the argument structs change. */
-#define LINREC__ABI_VERSION 2u
+#define LINREC__ABI_VERSION 3u
 
 #define LINREC__PLUGIN_ENTRY "linrec_plugin_entry"
 
@@ -53,10 +54,15 @@ typedef struct linrec__geometry {
 typedef struct linrec__shape {
     linrec_problem problem;
     linrec__geometry geometry;
-    int reverse;         /* LINREC_REVERSE set */
-    size_t elements;     /* batch * steps * channels */
-    size_t element_size; /* 4 or 8 */
-    size_t states;       /* batch * channels: elements of h0 / dh0 */
+    int reverse;             /* LINREC_REVERSE set */
+    linrec__element element; /* the storage of each array, from dtype and flags */
+    size_t elements;         /* batch * steps * channels */
+    size_t states;           /* batch * channels: elements of h0 / dh0 */
+    size_t element_size;     /* bytes of an element of x, h, h0, dh, dx, dh0: 2, 4 or 8 */
+    size_t coef_size;        /* bytes of an element of a and da */
+    size_t data_bytes;       /* elements * element_size: x, h, dh, dx */
+    size_t coef_bytes;       /* elements * coef_size: a, da */
+    size_t state_bytes;      /* states * element_size: h0, dh0 */
 } linrec__shape;
 
 /* Forward arguments. Host pointers for scan(); backend buffer handles for scan_device(). */
@@ -115,6 +121,9 @@ typedef struct linrec__backend {
     unsigned abi_version; /* LINREC__ABI_VERSION */
     const char *name;     /* canonical lower-case name */
     unsigned flags;       /* LINREC__BACKEND_* */
+    /* The element kinds its scans serve (LINREC__ELEMENT_BIT of each); the core answers
+     * LINREC_ERR_UNSUPPORTED for the others. */
+    unsigned scan_elements;
 
     /* Binds device args->device; stores backend state (may be NULL) in *state. Returns
      * LINREC_ERR_BACKEND_UNAVAILABLE with the reason when the device or driver is missing. */
@@ -150,7 +159,7 @@ typedef const linrec__backend *(*linrec__plugin_entry_fn)(const linrec__host *ho
  * the host's services in `host_variable` and returns `table`. The core calls it at every context
  * creation, while other threads may be using the plugin, so `host_variable` must be _Atomic. */
 #define LINREC__DEFINE_PLUGIN_ENTRY(table, host_variable)                                          \
-    __attribute__((visibility("default"))) const linrec__backend *linrec_plugin_entry(            \
+    __attribute__((visibility("default"))) const linrec__backend *linrec_plugin_entry(             \
         const linrec__host *services);                                                             \
     const linrec__backend *linrec_plugin_entry(const linrec__host *services)                       \
     {                                                                                              \

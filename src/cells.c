@@ -44,14 +44,13 @@ static linrec_status check_cell(const linrec_cell *cell)
 static linrec__array sequence_array(const linrec__shape *shape, const char *name, const void *where,
                                     array_role direction, array_need need)
 {
-    return (linrec__array){name, where, shape->elements * shape->element_size, direction, need, -1};
+    return (linrec__array){name, where, shape->data_bytes, direction, need, -1};
 }
 
 static linrec__array state_array(const linrec__shape *shape, const char *name, const void *where,
                                  array_role direction)
 {
-    return (linrec__array){name,      where,          shape->states * shape->element_size,
-                           direction, ARRAY_OPTIONAL, -1};
+    return (linrec__array){name, where, shape->state_bytes, direction, ARRAY_OPTIONAL, -1};
 }
 
 /* The five pre-activation roles (or their gradients): required where the kind uses the role,
@@ -102,12 +101,22 @@ static linrec_status begin_cell_call(const linrec_context *ctx, const linrec_cel
     return LINREC_OK;
 }
 
-static linrec_status unsupported(const linrec_context *ctx)
+/* Whether the backend serves this cell call: it has the operation, and the dtype is f32 or f64
+ * (the cells compute their gates in the dtype's own precision; half types have no cells). */
+static linrec_status check_backend(const linrec_context *ctx, const linrec__shape *shape,
+                                   int has_operation)
 {
-    return linrec__fail(LINREC_ERR_UNSUPPORTED,
-                        "backend %s has no fused cells (linrec_scan, with gates the caller "
-                        "computes, works on every backend)",
-                        ctx->backend->name);
+    if (shape->element >= LINREC__ELEMENTS_FULL)
+        return linrec__fail(LINREC_ERR_UNSUPPORTED,
+                            "fused cells take f32 and f64 only, not %s (linrec_scan takes it, "
+                            "with gates the caller computes)",
+                            linrec__element_name(shape->element));
+    if (!has_operation)
+        return linrec__fail(LINREC_ERR_UNSUPPORTED,
+                            "backend %s has no fused cells (linrec_scan, with gates the caller "
+                            "computes, works on every backend)",
+                            ctx->backend->name);
+    return LINREC_OK;
 }
 
 linrec_status linrec_cell_forward(linrec_context *ctx, const linrec_cell *cell,
@@ -125,10 +134,9 @@ linrec_status linrec_cell_forward(linrec_context *ctx, const linrec_cell *cell,
     arrays[ROLES] = state_array(&shape, "c0", c0, ARRAY_INPUT);
     arrays[ROLES + 1] = sequence_array(&shape, "c", c, ARRAY_OUTPUT, ARRAY_REQUIRED);
     arrays[ROLES + 2] = sequence_array(&shape, "y", y, ARRAY_OUTPUT, need_if(kind->has_y));
-    if ((status = linrec__check_arrays(arrays, FORWARD_ARRAYS, 0)) != LINREC_OK)
+    if ((status = linrec__check_arrays(arrays, FORWARD_ARRAYS, 0)) != LINREC_OK ||
+        (status = check_backend(ctx, &shape, ctx->backend->cell_forward != NULL)) != LINREC_OK)
         return status;
-    if (!ctx->backend->cell_forward)
-        return unsupported(ctx);
     linrec__cell_args args = {&shape, *cell, *in, c0, c, y};
     return ctx->backend->cell_forward(ctx->state, &args);
 }
@@ -156,10 +164,9 @@ linrec_status linrec_cell_backward(linrec_context *ctx, const linrec_cell *cell,
                              kind->has_y ? ARRAY_OPTIONAL : ARRAY_REQUIRED);
     rest[3] = sequence_array(&shape, "dy", dy, ARRAY_INPUT, need_if(kind->has_y));
     rest[4] = state_array(&shape, "dc0", dc0, ARRAY_OUTPUT);
-    if ((status = linrec__check_arrays(arrays, BACKWARD_ARRAYS, 0)) != LINREC_OK)
+    if ((status = linrec__check_arrays(arrays, BACKWARD_ARRAYS, 0)) != LINREC_OK ||
+        (status = check_backend(ctx, &shape, ctx->backend->cell_backward != NULL)) != LINREC_OK)
         return status;
-    if (!ctx->backend->cell_backward)
-        return unsupported(ctx);
     linrec__cell_backward_args args = {&shape, *cell, *in, c0, c, dc, dy, *grads, dc0};
     return ctx->backend->cell_backward(ctx->state, &args);
 }

@@ -8,9 +8,8 @@ enum { BW_A, BW_H0, BW_H, BW_DH, BW_DX, BW_DA, BW_DH0 };
 static void describe_forward(const linrec__shape *shape, const void *a, const void *x,
                              const void *h0, const void *h, linrec__array arrays[FORWARD_ARRAYS])
 {
-    size_t data = shape->elements * shape->element_size;
-    size_t state = shape->states * shape->element_size;
-    arrays[0] = (linrec__array){"a", a, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
+    size_t data = shape->data_bytes, state = shape->state_bytes;
+    arrays[0] = (linrec__array){"a", a, shape->coef_bytes, ARRAY_INPUT, ARRAY_REQUIRED, -1};
     arrays[1] = (linrec__array){"x", x, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
     arrays[2] = (linrec__array){"h0", h0, state, ARRAY_INPUT, ARRAY_OPTIONAL, -1};
     arrays[3] = (linrec__array){"h", h, data, ARRAY_OUTPUT, ARRAY_REQUIRED, 1};
@@ -20,15 +19,14 @@ static void describe_backward(const linrec__shape *shape, const void *a, const v
                               const void *h, const void *dh, const void *dx, const void *da,
                               const void *dh0, linrec__array arrays[BACKWARD_ARRAYS])
 {
-    size_t data = shape->elements * shape->element_size;
-    size_t state = shape->states * shape->element_size;
-    arrays[BW_A] = (linrec__array){"a", a, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
+    size_t data = shape->data_bytes, state = shape->state_bytes;
+    arrays[BW_A] = (linrec__array){"a", a, shape->coef_bytes, ARRAY_INPUT, ARRAY_REQUIRED, -1};
     arrays[BW_H0] = (linrec__array){"h0", h0, state, ARRAY_INPUT, ARRAY_OPTIONAL, -1};
     arrays[BW_H] = (linrec__array){"h (needed because da is requested)", h, data, ARRAY_INPUT,
                                    da ? ARRAY_REQUIRED : ARRAY_OPTIONAL, -1};
     arrays[BW_DH] = (linrec__array){"dh", dh, data, ARRAY_INPUT, ARRAY_REQUIRED, -1};
     arrays[BW_DX] = (linrec__array){"dx", dx, data, ARRAY_OUTPUT, ARRAY_REQUIRED, BW_DH};
-    arrays[BW_DA] = (linrec__array){"da", da, data, ARRAY_OUTPUT, ARRAY_OPTIONAL, -1};
+    arrays[BW_DA] = (linrec__array){"da", da, shape->coef_bytes, ARRAY_OUTPUT, ARRAY_OPTIONAL, -1};
     arrays[BW_DH0] = (linrec__array){"dh0", dh0, state, ARRAY_OUTPUT, ARRAY_OPTIONAL, -1};
 }
 
@@ -52,13 +50,22 @@ static linrec_status check_buffers(const linrec_context *ctx, const linrec__arra
     return LINREC_OK;
 }
 
-static linrec_status check_call(const linrec_context *ctx, const linrec__array *arrays,
-                                size_t count, int buffers)
+/* A valid call of an element kind the backend has no kernels for. */
+static linrec_status check_element(const linrec_context *ctx, const linrec__shape *shape)
+{
+    if (ctx->backend->scan_elements & LINREC__ELEMENT_BIT(shape->element))
+        return LINREC_OK;
+    return linrec__fail(LINREC_ERR_UNSUPPORTED, "backend %s has no scan kernels for %s elements",
+                        ctx->backend->name, linrec__element_name(shape->element));
+}
+
+static linrec_status check_call(const linrec_context *ctx, const linrec__shape *shape,
+                                const linrec__array *arrays, size_t count, int buffers)
 {
     linrec_status status = linrec__check_arrays(arrays, count, buffers);
-    if (status != LINREC_OK || !buffers)
-        return status;
-    return check_buffers(ctx, arrays, count);
+    if (status == LINREC_OK && buffers)
+        status = check_buffers(ctx, arrays, count);
+    return status != LINREC_OK ? status : check_element(ctx, shape);
 }
 
 static linrec_status check_forward(const linrec_context *ctx, const linrec_problem *p,
@@ -70,7 +77,7 @@ static linrec_status check_forward(const linrec_context *ctx, const linrec_probl
         return status;
     linrec__array arrays[FORWARD_ARRAYS];
     describe_forward(shape, a, x, h0, h, arrays);
-    return check_call(ctx, arrays, FORWARD_ARRAYS, buffers);
+    return check_call(ctx, shape, arrays, FORWARD_ARRAYS, buffers);
 }
 
 static linrec_status check_backward(const linrec_context *ctx, const linrec_problem *p,
@@ -83,7 +90,7 @@ static linrec_status check_backward(const linrec_context *ctx, const linrec_prob
         return status;
     linrec__array arrays[BACKWARD_ARRAYS];
     describe_backward(shape, a, h0, h, dh, dx, da, dh0, arrays);
-    return check_call(ctx, arrays, BACKWARD_ARRAYS, buffers);
+    return check_call(ctx, shape, arrays, BACKWARD_ARRAYS, buffers);
 }
 
 static void *memory_of(const linrec_buffer *buffer)

@@ -59,12 +59,11 @@ static linrec_status finish(staging *s, linrec_status status)
 linrec_status linrec__staged_scan(linrec_context *ctx, const linrec__scan_args *args)
 {
     const linrec__shape *shape = args->shape;
-    size_t data = shape->elements * shape->element_size;
-    size_t state = shape->states * shape->element_size;
+    size_t data = shape->data_bytes, state = shape->state_bytes;
     staging s = {ctx, {{0}}, 0};
     linrec__scan_args device = {shape, NULL, NULL, NULL, NULL};
     linrec_status status = LINREC_OK;
-    if ((status = stage(&s, args->a, data, 0, (void **)&device.a)) != LINREC_OK ||
+    if ((status = stage(&s, args->a, shape->coef_bytes, 0, (void **)&device.a)) != LINREC_OK ||
         (status = stage(&s, args->x, data, 0, (void **)&device.x)) != LINREC_OK ||
         (status = stage(&s, args->h0, state, 0, (void **)&device.h0)) != LINREC_OK ||
         (status = stage(&s, args->h, data, 1, &device.h)) != LINREC_OK)
@@ -75,17 +74,16 @@ linrec_status linrec__staged_scan(linrec_context *ctx, const linrec__scan_args *
 linrec_status linrec__staged_scan_backward(linrec_context *ctx, const linrec__backward_args *args)
 {
     const linrec__shape *shape = args->shape;
-    size_t data = shape->elements * shape->element_size;
-    size_t state = shape->states * shape->element_size;
+    size_t data = shape->data_bytes, state = shape->state_bytes;
     staging s = {ctx, {{0}}, 0};
     linrec__backward_args device = {shape, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     linrec_status status = LINREC_OK;
-    if ((status = stage(&s, args->a, data, 0, (void **)&device.a)) != LINREC_OK ||
+    if ((status = stage(&s, args->a, shape->coef_bytes, 0, (void **)&device.a)) != LINREC_OK ||
         (status = stage(&s, args->h0, state, 0, (void **)&device.h0)) != LINREC_OK ||
         (status = stage(&s, args->h, data, 0, (void **)&device.h)) != LINREC_OK ||
         (status = stage(&s, args->dh, data, 0, (void **)&device.dh)) != LINREC_OK ||
         (status = stage(&s, args->dx, data, 1, &device.dx)) != LINREC_OK ||
-        (status = stage(&s, args->da, data, 1, &device.da)) != LINREC_OK ||
+        (status = stage(&s, args->da, shape->coef_bytes, 1, &device.da)) != LINREC_OK ||
         (status = stage(&s, args->dh0, state, 1, &device.dh0)) != LINREC_OK)
         return finish(&s, status);
     return finish(&s, ctx->backend->scan_backward_device(ctx->state, &device));

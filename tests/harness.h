@@ -32,8 +32,9 @@ typedef struct test_rng {
 double test_uniform(test_rng *rng, double lo, double hi);
 size_t test_below(test_rng *rng, size_t n);
 
-/* An array as the library sees it (`data`, of the problem's dtype) and as the reference sees it
- * (`values`, the same numbers as doubles). */
+/* An array as the library sees it (`data`, of its own dtype: the problem's, or f32 for a and da
+ * under LINREC_COEFFICIENTS_F32) and as the reference sees it (`values`, the same numbers as
+ * doubles). */
 typedef struct test_array {
     linrec_dtype dtype;
     size_t count;
@@ -51,13 +52,26 @@ void test_array_set(test_array *array, size_t i, double value);
 void test_array_sync(test_array *array);
 
 size_t test_element_size(linrec_dtype dtype);
+/* The dtype of a and da: f32 under LINREC_COEFFICIENTS_F32, otherwise the problem's. */
+linrec_dtype test_coefficient_dtype(const linrec_problem *p);
+int test_is_half(linrec_dtype dtype);
+const char *test_dtype_name(linrec_dtype dtype);
+
+/* The tests' own model of the half types (LINREC_F16, LINREC_BF16): `value` rounded to the type
+ * (to nearest even, subnormals, +-inf past the largest value), the value of a bit pattern, and
+ * the bit pattern of `value` once rounded (NaN as the quiet NaN of its sign). */
+double test_round_half(linrec_dtype dtype, double value);
+double test_half_value(linrec_dtype dtype, uint16_t bits);
+uint16_t test_half_bits(linrec_dtype dtype, double value);
 size_t test_elements(const linrec_problem *p);
 size_t test_states(const linrec_problem *p);
 
 /* Describes a problem for failure messages, in a static buffer. */
 const char *test_describe(const linrec_problem *p);
 
-/* Asserts every element of `got` is within TEST_ERROR_EPSILONS of `want` relative to `bound`. */
+/* Asserts every element of `got` is within TEST_ERROR_EPSILONS of `want` relative to `bound`,
+ * epsilons of the arithmetic (f32 for the half types); an output of a half type may also be off
+ * by the one rounding into it, half a unit in its last place. */
 void test_expect_close(const char *what, const linrec_problem *p, const test_array *got,
                        const long double *want, const long double *bound);
 

@@ -9,13 +9,16 @@ static const size_t shapes[][3] = {
     {1, 4099, 7}, {5, 3, 129}, {2, 1024, 1}, {1, 8191, 2}, {7, 101, 13}, {1, 65537, 1},
 };
 
-static void forward_all_variants(linrec_dtype dtype, linrec_layout layout, int smooth)
+/* `extra` is 0 or LINREC_COEFFICIENTS_F32, beside both directions. */
+static void forward_all_variants(linrec_dtype dtype, linrec_layout layout, int smooth,
+                                 unsigned extra)
 {
     linrec_context *ctx = test_context();
-    uint64_t seed = 1000 * (uint64_t)layout + 10 * (uint64_t)dtype + (uint64_t)smooth;
+    uint64_t seed = 1000 * (uint64_t)layout + 10 * (uint64_t)dtype + (uint64_t)smooth + extra;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
-            linrec_problem p = {dtype, layout, shapes[i][0], shapes[i][1], shapes[i][2], flags};
+        for (unsigned reverse = 0; reverse <= LINREC_REVERSE; reverse++) {
+            linrec_problem p = {dtype,        layout,       shapes[i][0],
+                                shapes[i][1], shapes[i][2], reverse | extra};
             test_case tc = test_case_new(&p, seed++, smooth);
             for (int with_h0 = 0; with_h0 <= 1; with_h0++)
                 for (int in_place = 0; in_place <= 1; in_place++)
@@ -25,19 +28,31 @@ static void forward_all_variants(linrec_dtype dtype, linrec_layout layout, int s
     linrec_context_destroy(ctx);
 }
 
-#define FORWARD_TEST(dtype, layout)                                                                \
-    Test(forward, dtype##_##layout)                                                                \
+#define FORWARD_TEST(suite, dtype, layout, extra)                                                  \
+    Test(suite, dtype##_##layout)                                                                  \
     {                                                                                              \
-        forward_all_variants(LINREC_##dtype, LINREC_LAYOUT_##layout, 0);                           \
-        forward_all_variants(LINREC_##dtype, LINREC_LAYOUT_##layout, 1);                           \
+        forward_all_variants(LINREC_##dtype, LINREC_LAYOUT_##layout, 0, extra);                    \
+        forward_all_variants(LINREC_##dtype, LINREC_LAYOUT_##layout, 1, extra);                    \
     }
 
-FORWARD_TEST(F32, TBC)
-FORWARD_TEST(F32, BTC)
-FORWARD_TEST(F32, BCT)
-FORWARD_TEST(F64, TBC)
-FORWARD_TEST(F64, BTC)
-FORWARD_TEST(F64, BCT)
+FORWARD_TEST(forward, F32, TBC, 0)
+FORWARD_TEST(forward, F32, BTC, 0)
+FORWARD_TEST(forward, F32, BCT, 0)
+FORWARD_TEST(forward, F64, TBC, 0)
+FORWARD_TEST(forward, F64, BTC, 0)
+FORWARD_TEST(forward, F64, BCT, 0)
+/* The half types, in suites of their own (half_*) so that a backend without them can leave them
+ * out by name until it has them. */
+FORWARD_TEST(half_forward, F16, TBC, 0)
+FORWARD_TEST(half_forward, F16, BTC, 0)
+FORWARD_TEST(half_forward, F16, BCT, 0)
+FORWARD_TEST(half_forward, BF16, TBC, 0)
+FORWARD_TEST(half_forward, BF16, BTC, 0)
+FORWARD_TEST(half_forward, BF16, BCT, 0)
+FORWARD_TEST(half_forward_a32, F16, TBC, LINREC_COEFFICIENTS_F32)
+FORWARD_TEST(half_forward_a32, F16, BCT, LINREC_COEFFICIENTS_F32)
+FORWARD_TEST(half_forward_a32, BF16, BTC, LINREC_COEFFICIENTS_F32)
+FORWARD_TEST(half_forward_a32, BF16, BCT, LINREC_COEFFICIENTS_F32)
 
 /* One sequence of more than 2^20 steps: what the parallel-over-time kernels exist for. */
 static void one_long_sequence(linrec_dtype dtype, linrec_layout layout, unsigned flags)
@@ -62,6 +77,14 @@ Test(long_sequence, f64_forward_and_backward)
 {
     one_long_sequence(LINREC_F64, LINREC_LAYOUT_TBC, 0);
     one_long_sequence(LINREC_F64, LINREC_LAYOUT_BCT, LINREC_REVERSE);
+}
+
+Test(half_long_sequence, forward_and_backward)
+{
+    one_long_sequence(LINREC_F16, LINREC_LAYOUT_TBC, 0);
+    one_long_sequence(LINREC_BF16, LINREC_LAYOUT_BCT, LINREC_REVERSE);
+    one_long_sequence(LINREC_F16, LINREC_LAYOUT_BTC, LINREC_REVERSE | LINREC_COEFFICIENTS_F32);
+    one_long_sequence(LINREC_BF16, LINREC_LAYOUT_BCT, LINREC_COEFFICIENTS_F32);
 }
 
 /* Few long sequences beside many channels: the shapes where backends switch strategy. */

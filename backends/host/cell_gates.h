@@ -1,7 +1,7 @@
 /*
  * The gate math of the fused cells (linrec/cells.h) for one element type, shared by every host
- * backend so that each computes the very same function: include with REAL (float or double) and
- * SUFFIX (f32 or f64) defined, after <tgmath.h>.
+ * backend so that each computes the very same function: included once per element kind, f32 and
+ * f64, by cell_kernels.h through src/element_instances.h, with REAL set to E_REAL.
  *
  * Forward, each element of step t turns its pre-activations into the pair (a_t, x_t) of the
  * recurrence c_t = a_t c_{t-1} + x_t, and the state into the output y_t. Backward, the gradient
@@ -10,9 +10,7 @@
  * dc0), which is itself a linear recurrence k_t = a_t k_{t+1} + a_t e_t. Everything an element
  * needs is read at its own index, so a backend may evaluate elements in any order.
  */
-#define CELL_CONCAT_(a, b) a##b
-#define CELL_CONCAT(a, b) CELL_CONCAT_(a, b)
-#define CELL_FN(name) CELL_CONCAT(name##_, SUFFIX)
+#define CELL_FN(name) E_FN(name)
 #define CELL CELL_FN(linrec__cell)
 
 /* The arrays of one call, typed. Forward leaves the backward fields NULL. */
@@ -163,5 +161,3 @@ static inline REAL CELL_FN(linrec__cell_backward_step)(const CELL *k, size_t e, 
 
 #undef CELL
 #undef CELL_FN
-#undef CELL_CONCAT
-#undef CELL_CONCAT_

@@ -1,6 +1,6 @@
 /*
- * The fused cells' scan over stretches of a problem, for one element type: include with REAL and
- * SUFFIX defined, after cell_gates.h for the same type. A backend cuts a call into stretches
+ * The fused cells' scan over stretches of a problem, for one element kind: included after
+ * cell_gates.h for the same kind (cell_kernels.h). A backend cuts a call into stretches
  * (lanes of a group, positions of the scan) as it likes and joins them through carries; the walk
  * over a stretch, with every element's gates computed where it is scanned, is this one.
  *
@@ -9,14 +9,12 @@
  * cell_gates.h): forward it starts at c0 (or 0), backward at 0, and after the last position it is
  * dc0.
  */
-#define CS_CONCAT_(a, b) a##b
-#define CS_CONCAT(a, b) CS_CONCAT_(a, b)
-#define CS_FN(name) CS_CONCAT(name##_, SUFFIX)
-#define CS_GATE(name) CS_CONCAT(linrec__cell_##name##_, SUFFIX)
+#define CS_FN(name) E_FN(name)
+#define CS_GATE(name) E_FN(linrec__cell_##name)
 #define CS_SCAN CS_FN(linrec__cell_scan)
 
 typedef struct CS_SCAN {
-    CS_CONCAT(linrec__cell_, SUFFIX) k;
+    E_FN(linrec__cell) k;
     const linrec__geometry *g;
     int reverse, backward;
     const REAL *c0;
@@ -131,5 +129,3 @@ static inline void CS_FN(linrec__cell_reduce)(const CS_SCAN *s, size_t group, si
 #undef CS_SCAN
 #undef CS_GATE
 #undef CS_FN
-#undef CS_CONCAT
-#undef CS_CONCAT_

@@ -12,21 +12,13 @@
 
 #include "openmp.h"
 
-#define REAL float
-#define SUFFIX f32
-#define DTYPE 0
-#include "openmp_driver.h"
-#undef REAL
-#undef SUFFIX
-#undef DTYPE
+#define ELEMENT_KERNELS "openmp_driver.h"
+#include "element_instances.h"
 
-#define REAL double
-#define SUFFIX f64
-#define DTYPE 1
-#include "openmp_driver.h"
-#undef REAL
-#undef SUFFIX
-#undef DTYPE
+typedef linrec_status (*forward_fn)(const linrec__openmp_kernels *, const linrec__scan_args *);
+typedef linrec_status (*backward_fn)(const linrec__openmp_kernels *, const linrec__backward_args *);
+static const forward_fn forwards[] = LINREC__ELEMENT_TABLE(forward);
+static const backward_fn backwards[] = LINREC__ELEMENT_TABLE(backward);
 
 typedef struct openmp_state {
     const linrec__openmp_kernels *kernels;
@@ -68,23 +60,20 @@ static const char *openmp_device(const void *state)
 static linrec_status openmp_scan(void *state, const linrec__scan_args *args)
 {
     const openmp_state *st = state;
-    if (args->shape->problem.dtype == LINREC_F32)
-        return forward_f32(st->kernels, args);
-    return forward_f64(st->kernels, args);
+    return forwards[args->shape->element](st->kernels, args);
 }
 
 static linrec_status openmp_scan_backward(void *state, const linrec__backward_args *args)
 {
     const openmp_state *st = state;
-    if (args->shape->problem.dtype == LINREC_F32)
-        return backward_f32(st->kernels, args);
-    return backward_f64(st->kernels, args);
+    return backwards[args->shape->element](st->kernels, args);
 }
 
 static const linrec__backend openmp_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "openmp",
     .flags = LINREC__BACKEND_HOST_MEMORY,
+    .scan_elements = LINREC__EVERY_ELEMENT,
     .open = openmp_open,
     .close = openmp_close,
     .device = openmp_device,

@@ -26,13 +26,14 @@ typedef struct linrec__openmp_span {
     int stream; /* the outputs are too large to stay cached: write them around the cache */
 } linrec__openmp_span;
 
-/* Kernels of one instruction set; index 0 serves f32, index 1 f64. */
+/* Kernels of one instruction set, indexed by element kind (element.h). The carry, A and X rows
+ * are of the kind's arithmetic type (f32 for the half types); the span's arrays of its storage. */
 typedef struct linrec__openmp_kernels {
     const char *name;
     /* Scans the span from `carry` (lanes elements), leaving the last step's out in it. */
-    void (*scan[2])(const linrec__openmp_span *span, void *carry);
+    void (*scan[LINREC__ELEMENTS])(const linrec__openmp_span *span, void *carry);
     /* Reduces the span to the pair (A, X), lanes elements each, with last out = A * carry + X. */
-    void (*reduce[2])(const linrec__openmp_span *span, void *A, void *X);
+    void (*reduce[LINREC__ELEMENTS])(const linrec__openmp_span *span, void *A, void *X);
 } linrec__openmp_kernels;
 
 extern const linrec__openmp_kernels linrec__openmp_generic;

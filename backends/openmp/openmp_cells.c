@@ -40,17 +40,9 @@ static void cell_chunk(const cell_costs *c, size_t length, size_t threads, size_
     *c1 = cell_chunk_start(c, length, threads, t + 1);
 }
 
-#define REAL float
-#define SUFFIX f32
-#include "openmp_cells.h"
-#undef REAL
-#undef SUFFIX
-
-#define REAL double
-#define SUFFIX f64
-#include "openmp_cells.h"
-#undef REAL
-#undef SUFFIX
+#define ELEMENT_KINDS LINREC__ELEMENTS_FULL
+#define ELEMENT_KERNELS "openmp_cells.h"
+#include "element_instances.h"
 
 linrec_status linrec__openmp_cell_forward(void *state, const linrec__cell_args *args)
 {

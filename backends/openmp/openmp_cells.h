@@ -1,6 +1,7 @@
 /*
- * The fused cells on the openmp backend's plan (openmp_plan.c), for one element type: include
- * with REAL and SUFFIX defined, after backends/host/cell_kernels.h.
+ * The fused cells on the openmp backend's plan (openmp_plan.c), for one element kind: included
+ * once for f32 and once for f64 by openmp_cells.c through src/element_instances.h, after
+ * backends/host/cell_kernels.h.
  *
  * The gates are computed inside the scan's passes, never in a sweep of their own. Independent
  * stretches (a group's lanes cut in parts) go to the threads whole, one pass each way. A group
@@ -10,11 +11,10 @@
  * output holds) is handed on in the split's end rows. The chunks are the cells' own (cell_chunk in
  * openmp_cells.c): the gates, not memory, set their cost.
  */
-#define CONCAT_(a, b) a##b
-#define CONCAT(a, b) CONCAT_(a, b)
-#define FN(name) CONCAT(name##_, SUFFIX)
-#define CELL_FN(name) CONCAT(linrec__cell_##name##_, SUFFIX)
-#define SCAN CONCAT(linrec__cell_scan_, SUFFIX)
+#define REAL E_REAL
+#define FN(name) E_FN(name)
+#define CELL_FN(name) E_FN(linrec__cell_##name)
+#define SCAN E_FN(linrec__cell_scan)
 
 /* The time split (openmp_split.h) over this cell scan, on the cells' own chunks. */
 static void FN(cell_split_chunk)(const SCAN *s, size_t length, size_t p, size_t t, size_t *c0,
@@ -70,5 +70,4 @@ static linrec_status FN(openmp_cells)(const SCAN *s, const linrec__shape *shape)
 #undef SCAN
 #undef CELL_FN
 #undef FN
-#undef CONCAT
-#undef CONCAT_
+#undef REAL

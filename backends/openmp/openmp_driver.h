@@ -1,15 +1,15 @@
 /*
- * Carrying out a plan (openmp_plan.c) with the chosen kernels, for one element type: include with
- * REAL, SUFFIX (f32 or f64) and DTYPE (the kernels' index: 0 or 1) defined.
+ * Carrying out a plan (openmp_plan.c) with the chosen kernels, for one element kind: openmp.c
+ * includes this file once per kind through src/element_instances.h. Carries, (A, X) pairs and
+ * every intermediate are E_REAL; the arrays are read and written in their storage.
  *
  * Both passes are one scan in "scan order" over positions u = 0..T-1 of every sequence. Forward
  * runs in time order (reversed for LINREC_REVERSE), backward against it, with the a of the step
  * before in scan order as coefficient. The backward pass has two edges the kernels do not see:
  * u = 0 takes no carry (g = dh), and u = T-1 has no h before it (da uses h0, dh0 is written).
  */
-#define CONCAT_(a, b) a##b
-#define CONCAT(a, b) CONCAT_(a, b)
-#define FN(name) CONCAT(name##_, SUFFIX)
+#define REAL E_REAL
+#define FN(name) E_FN(name)
 #define JOB FN(job)
 
 typedef struct JOB {
@@ -18,8 +18,12 @@ typedef struct JOB {
     const linrec__openmp_plan *plan;
     ptrdiff_t dir; /* +1: scan order runs through increasing time */
     int backward;
-    const REAL *a, *x, *h, *h0; /* backward: x is dh */
-    REAL *out, *da, *dh0;       /* backward: out is dx */
+    /* The order of these fields is that of FN(forward)'s and FN(backward)'s initializers. */
+    const E_COEF *a;
+    const E_DATA *x, *h, *h0; /* backward: x is dh */
+    E_DATA *out;              /* backward: dx */
+    E_COEF *da;
+    E_DATA *dh0;
 } JOB;
 
 /* Element of lane 0 of group `group` at scan position u. */
@@ -58,17 +62,19 @@ static void FN(edge)(const JOB *j, size_t group, size_t l0, size_t lanes, size_t
     ptrdiff_t step = FN(step)(j);
     int last = u + 1 == j->g->steps;
     for (size_t l = 0; l < lanes; l++) {
-        REAL grad = j->x[at + l];
+        REAL grad = E_LOAD(j->x[at + l]);
         if (u > 0)
-            grad += j->a[(ptrdiff_t)(at + l) - step] * carry[l];
-        j->out[at + l] = grad;
+            grad += E_LOAD_COEF(j->a[(ptrdiff_t)(at + l) - step]) * carry[l];
+        j->out[at + l] = E_STORE(grad);
         carry[l] = grad;
         if (j->da) {
-            REAL before = !last ? j->h[(ptrdiff_t)(at + l) + step] : j->h0 ? j->h0[state + l] : 0;
-            j->da[at + l] = grad * before;
+            REAL before = !last   ? E_LOAD(j->h[(ptrdiff_t)(at + l) + step])
+                          : j->h0 ? E_LOAD(j->h0[state + l])
+                                  : (REAL)0;
+            j->da[at + l] = E_STORE_COEF(grad * before);
         }
         if (last && j->dh0)
-            j->dh0[state + l] = j->a[at + l] * grad;
+            j->dh0[state + l] = E_STORE(E_LOAD_COEF(j->a[at + l]) * grad);
     }
 }
 
@@ -82,7 +88,7 @@ static void FN(segment)(const JOB *j, size_t group, size_t l0, size_t lanes, siz
     size_t end = j->backward && u1 == steps ? steps - 1 : u1;
     if (u0 < end) {
         linrec__openmp_span span = FN(span)(j, FN(at)(j, group, u0) + l0, end - u0, lanes);
-        j->kernels->scan[DTYPE](&span, carry);
+        j->kernels->scan[E_KIND](&span, carry);
     }
     if (end < u1 && u0 < u1)
         FN(edge)(j, group, l0, lanes, end, carry);
@@ -95,12 +101,12 @@ static void FN(reduce_segment)(const JOB *j, size_t group, size_t u0, size_t u1,
     size_t lanes = j->g->lanes;
     size_t first = j->backward && u0 == 0 ? 1 : u0;
     linrec__openmp_span span = FN(span)(j, FN(at)(j, group, first), u1 - first, lanes);
-    j->kernels->reduce[DTYPE](&span, A, X);
+    j->kernels->reduce[E_KIND](&span, A, X);
     if (first == u0)
         return;
-    const REAL *dh = j->x + FN(at)(j, group, 0);
+    const E_DATA *dh = j->x + FN(at)(j, group, 0);
     for (size_t l = 0; l < lanes; l++) {
-        X[l] = A[l] * dh[l] + X[l];
+        X[l] = A[l] * E_LOAD(dh[l]) + X[l];
         A[l] = 0;
     }
 }
@@ -108,9 +114,9 @@ static void FN(reduce_segment)(const JOB *j, size_t group, size_t u0, size_t u1,
 /* The carry before position 0: h0 or zeros forward; backward u = 0 reads none. */
 static void FN(initial_carry)(const JOB *j, size_t group, size_t l0, size_t lanes, REAL *carry)
 {
-    const REAL *h0 = j->h0 && !j->backward ? j->h0 + group * j->g->lanes + l0 : NULL;
+    const E_DATA *h0 = j->h0 && !j->backward ? j->h0 + group * j->g->lanes + l0 : NULL;
     for (size_t l = 0; l < lanes; l++)
-        carry[l] = h0 ? h0[l] : 0;
+        carry[l] = h0 ? E_LOAD(h0[l]) : (REAL)0;
 }
 
 /* Groups [g0, g1) of one lane each, at most LINREC__OPENMP_SHORT_BLOCK, all steps: position by
@@ -134,8 +140,8 @@ static void FN(short_block)(const JOB *j, size_t g0, size_t g1)
     for (size_t u = 0; u < steps; u++)
         for (size_t k = 0; k < count; k++) {
             ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
-            carry[k] = j->a[at] * carry[k] + j->x[at];
-            j->out[at] = carry[k];
+            carry[k] = E_LOAD_COEF(j->a[at]) * carry[k] + E_LOAD(j->x[at]);
+            j->out[at] = E_STORE(carry[k]);
         }
 }
 
@@ -242,5 +248,4 @@ static linrec_status FN(backward)(const linrec__openmp_kernels *kernels,
 
 #undef JOB
 #undef FN
-#undef CONCAT
-#undef CONCAT_
+#undef REAL

@@ -1,31 +1,53 @@
 /*
- * The end of every instruction-set file: instantiates openmp_kernels.h for f32 and f64 and
- * defines the path's kernel table. Include after the f32_ and f64_ primitives, STREAM_BYTES and
- * stream_fence(), with VEC32 and W32 (the f32 vector and its lanes), VEC64 and W64, ISA_NAME (the
- * path's LINREC_CPU name) and ISA_TABLE (the table's identifier) defined.
+ * The end of every instruction-set file: instantiates openmp_kernels.h for every element kind
+ * (src/element_instances.h) and defines the path's kernel table. Include after the f32_ and f64_
+ * primitives, STREAM_BYTES and stream_fence(), with VEC32 and W32 (the f32 vector and its lanes),
+ * VEC64 and W64, ISA_NAME (the path's LINREC_CPU name) and ISA_TABLE (the table's identifier)
+ * defined.
+ *
+ * The kernels load and store through <arithmetic>_load_<storage>, _store_<storage> and
+ * _stream_<storage>: for f32 and f64 storage these are the path's own load, store and stream. A
+ * path with conversions of its own (F16C, AVX-512) defines f32_load_f16, f32_store_f16,
+ * f32_load_bf16 and f32_store_bf16 and ISA_HALF_PRIMITIVES; any other converts its W32 halves
+ * one by one through a row of floats. Half outputs are never streamed (openmp_kernels.h).
  */
-#define V_(name) f32_##name
-#define REAL float
-#define VEC VEC32
-#define W W32
-#define SUFFIX f32
-#include "openmp_kernels.h"
-#undef V_
-#undef REAL
-#undef VEC
-#undef W
-#undef SUFFIX
+#define VEC_f32 VEC32
+#define W_f32 W32
+#define VEC_f64 VEC64
+#define W_f64 W64
 
-#define V_(name) f64_##name
-#define REAL double
-#define VEC VEC64
-#define W W64
-#define SUFFIX f64
-#include "openmp_kernels.h"
-#undef V_
-#undef REAL
-#undef VEC
-#undef W
-#undef SUFFIX
+#define f32_load_f32 f32_load
+#define f32_store_f32 f32_store
+#define f32_stream_f32 f32_stream
+#define f64_load_f64 f64_load
+#define f64_store_f64 f64_store
+#define f64_stream_f64 f64_stream
 
-const linrec__openmp_kernels ISA_TABLE = {ISA_NAME, {scan_f32, scan_f64}, {reduce_f32, reduce_f64}};
+#ifndef ISA_HALF_PRIMITIVES
+#define HALF_THROUGH_SCALARS(storage)                                                              \
+    static inline VEC32 f32_load_##storage(const uint16_t *p)                                      \
+    {                                                                                              \
+        float row[W32];                                                                            \
+        for (int i = 0; i < W32; i++)                                                              \
+            row[i] = linrec__widen_##storage(p[i]);                                                \
+        return f32_load(row);                                                                      \
+    }                                                                                              \
+    static inline void f32_store_##storage(uint16_t *p, VEC32 v)                                   \
+    {                                                                                              \
+        float row[W32];                                                                            \
+        f32_store(row, v);                                                                         \
+        for (int i = 0; i < W32; i++)                                                              \
+            p[i] = linrec__narrow_##storage(row[i]);                                               \
+    }
+HALF_THROUGH_SCALARS(f16)
+HALF_THROUGH_SCALARS(bf16)
+#undef HALF_THROUGH_SCALARS
+#endif
+#define f32_stream_f16 f32_store_f16
+#define f32_stream_bf16 f32_store_bf16
+
+#define ELEMENT_KERNELS "openmp_kernels.h"
+#include "element_instances.h"
+
+const linrec__openmp_kernels ISA_TABLE = {ISA_NAME, LINREC__ELEMENT_TABLE(scan),
+                                          LINREC__ELEMENT_TABLE(reduce)};

@@ -1,28 +1,38 @@
 /*
- * The kernels of one instruction set for one element type, written once over a small vector
- * vocabulary. Include with REAL, VEC, W (elements per VEC) and SUFFIX (f32 or f64) defined, and
- * V_(name) naming this type's primitives:
- *   load, store (unaligned), stream (aligned, around the cache), set1, fma(a, b, c) = a*b + c, mul,
- *   reverse (lane order), last (lane W-1 in every lane), first (lane 0 as a REAL), and, when W > 1,
- *   shift(v, fill, k), a macro (k must be a constant): lane j takes lane j-k of v, lanes below k
- *   take fill's.
+ * The kernels of one instruction set for one element kind, written once over a small vector
+ * vocabulary; openmp_isa.h includes this file once per kind through src/element_instances.h. The
+ * arithmetic type E_REAL picks the path's primitives V_(name): load, store (unaligned), stream
+ * (aligned, around the cache), set1, fma(a, b, c) = a*b + c, mul, reverse (lane order), last (lane
+ * W-1 in every lane), first (lane 0 as a REAL), and, when W > 1, shift(v, fill, k), a macro (k must
+ * be a constant): lane j takes lane j-k of v, lanes below k take fill's. Stored values go through
+ * VLOAD, VLOAD_COEF, VSTORE and VSTREAM, which widen from and round into the kind's storage.
  * The includer also defines STREAM_BYTES (the alignment of stream, W elements; 0 when the path
  * does not stream) and stream_fence().
  */
 #include <stdint.h>
 
-#define CONCAT_(a, b) a##b
-#define CONCAT(a, b) CONCAT_(a, b)
-#define FN(name) CONCAT(name##_, SUFFIX)
+#define REAL E_REAL
+#define VEC E_CONCAT(VEC_, E_REAL_NAME)
+#define W E_CONCAT(W_, E_REAL_NAME)
+#define V_(name) E_CONCAT(E_REAL_NAME, _##name)
+#define FN(name) E_FN(name)
+#define VLOAD(p) E_CONCAT(E_REAL_NAME, E_CONCAT(_load_, E_DATA_NAME))(p)
+#define VLOAD_COEF(p) E_CONCAT(E_REAL_NAME, E_CONCAT(_load_, E_COEF_NAME))(p)
+#define VSTORE_AS(storage, p, v) E_CONCAT(E_REAL_NAME, E_CONCAT(_store_, storage))(p, v)
+#define VSTREAM_AS(storage, p, v) E_CONCAT(E_REAL_NAME, E_CONCAT(_stream_, storage))(p, v)
+
+/* Whether every array is of the arithmetic type: only then are outputs streamed, the streaming
+ * checks being in elements of that type. */
+#define FULL_WIDTH (sizeof(E_DATA) == sizeof(REAL) && sizeof(E_COEF) == sizeof(REAL))
 
 /* One step of the recurrence at element `at`, for the tails the vectors do not cover. */
-static inline REAL FN(step_one)(const REAL *coef, const REAL *x, REAL *out, const REAL *hprev,
-                                REAL *da, ptrdiff_t at, REAL carry)
+static inline REAL FN(step_one)(const E_COEF *coef, const E_DATA *x, E_DATA *out,
+                                const E_DATA *hprev, E_COEF *da, ptrdiff_t at, REAL carry)
 {
-    REAL value = coef[at] * carry + x[at];
-    out[at] = value;
+    REAL value = E_LOAD_COEF(coef[at]) * carry + E_LOAD(x[at]);
+    out[at] = E_STORE(value);
     if (da)
-        da[at] = value * hprev[at];
+        da[at] = E_STORE_COEF(value * E_LOAD(hprev[at]));
     return value;
 }
 
@@ -58,28 +68,36 @@ static inline void FN(scan_block)(VEC *A, VEC *X)
 #undef LEVEL
 
 /* The W elements at p (p is the lowest address) with lane 0 first in scan order. */
-static inline VEC FN(load_in_order)(const REAL *p, ptrdiff_t dir)
+static inline VEC FN(load_in_order)(const E_DATA *p, ptrdiff_t dir)
 {
-    VEC v = V_(load)(p);
+    VEC v = VLOAD(p);
     return dir > 0 ? v : V_(reverse)(v);
 }
 
-static inline void FN(store_in_order)(REAL *p, VEC v, ptrdiff_t dir, int stream)
+static inline VEC FN(load_coef_in_order)(const E_COEF *p, ptrdiff_t dir)
 {
-    if (dir < 0)
-        v = V_(reverse)(v);
-    if (stream)
-        V_(stream)(p, v);
-    else
-        V_(store)(p, v);
+    VEC v = VLOAD_COEF(p);
+    return dir > 0 ? v : V_(reverse)(v);
 }
+
+/* Stores v at p of the storage `storage` (E_DATA_NAME or E_COEF_NAME), lane 0 first in scan
+ * order, streaming when asked. */
+#define STORE_IN_ORDER(storage, p, v, dir, stream)                                                 \
+    do {                                                                                           \
+        VEC v_ = (dir) < 0 ? V_(reverse)(v) : (v);                                                 \
+        if (stream)                                                                                \
+            VSTREAM_AS(storage, p, v_);                                                            \
+        else                                                                                       \
+            VSTORE_AS(storage, p, v_);                                                             \
+    } while (0)
 
 #if STREAM_BYTES
 /* Streaming needs out and da equally aligned, to a whole element. */
 static int FN(may_stream)(const linrec__openmp_span *s)
 {
     uintptr_t out = (uintptr_t)s->out, da = (uintptr_t)s->da;
-    return s->stream && out % sizeof(REAL) == 0 && (!s->da || (da - out) % STREAM_BYTES == 0);
+    return FULL_WIDTH && s->stream && out % sizeof(REAL) == 0 &&
+           (!s->da || (da - out) % STREAM_BYTES == 0);
 }
 
 /* Elements from the lowest address of the time kernel's first block (its blocks start at the
@@ -126,8 +144,10 @@ static int FN(rows_may_stream)(const linrec__openmp_span *s)
  */
 static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
 {
-    const REAL *coef = s->coef, *x = s->x, *hprev = s->hprev;
-    REAL *out = s->out, *da = s->da;
+    const E_COEF *coef = s->coef;
+    const E_DATA *x = s->x, *hprev = s->hprev;
+    E_DATA *out = s->out;
+    E_COEF *da = s->da;
     ptrdiff_t dir = s->step;
     int stream = FN(may_stream)(s) && FN(misalignment)(s) == 0;
     size_t n = s->steps, i = 0;
@@ -135,14 +155,14 @@ static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
     VEC cv = V_(set1)(c);
     for (; i + W <= n; i += W) {
         ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
-        VEC A = FN(load_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
+        VEC A = FN(load_coef_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
         FN(scan_block)(&A, &X);
         VEC h = V_(fma)(A, cv, X);
         cv = V_(fma)(V_(last)(A), cv, V_(last)(X));
-        FN(store_in_order)(out + at, h, dir, stream);
+        STORE_IN_ORDER(E_DATA_NAME, out + at, h, dir, stream);
         if (da)
-            FN(store_in_order)
-        (da + at, V_(mul)(h, FN(load_in_order)(hprev + at, dir)), dir, stream);
+            STORE_IN_ORDER(E_COEF_NAME, da + at, V_(mul)(h, FN(load_in_order)(hprev + at, dir)),
+                           dir, stream);
     }
     c = V_(first)(cv);
     for (; i < n; i++)
@@ -155,13 +175,14 @@ static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
 /* The (A, X) of one contiguous sequence, by the same in-register blocks without storing. */
 static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_out)
 {
-    const REAL *coef = s->coef, *x = s->x;
+    const E_COEF *coef = s->coef;
+    const E_DATA *x = s->x;
     ptrdiff_t dir = s->step;
     size_t n = s->steps, i = 0;
     VEC cA = V_(set1)(1), cX = V_(set1)(0);
     for (; i + W <= n; i += W) {
         ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
-        VEC A = FN(load_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
+        VEC A = FN(load_coef_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
         FN(scan_block)(&A, &X);
         VEC lastA = V_(last)(A);
         cX = V_(fma)(lastA, cX, V_(last)(X));
@@ -170,8 +191,9 @@ static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_o
     REAL pa = V_(first)(cA), px = V_(first)(cX);
     for (; i < n; i++) {
         ptrdiff_t at = dir * (ptrdiff_t)i;
-        px = coef[at] * px + x[at];
-        pa = coef[at] * pa;
+        REAL a = E_LOAD_COEF(coef[at]);
+        px = a * px + E_LOAD(x[at]);
+        pa = a * pa;
     }
     *A_out = pa;
     *X_out = px;
@@ -187,16 +209,18 @@ static void FN(scan_rows)(const linrec__openmp_span *s, REAL *carry)
     int stream = FN(rows_may_stream)(s);
     for (size_t r = 0; r < s->steps; r++) {
         ptrdiff_t at = (ptrdiff_t)r * s->step;
-        const REAL *coef = (const REAL *)s->coef + at, *x = (const REAL *)s->x + at;
-        const REAL *hprev = s->da ? (const REAL *)s->hprev + at : NULL;
-        REAL *out = (REAL *)s->out + at, *da = s->da ? (REAL *)s->da + at : NULL;
+        const E_COEF *coef = (const E_COEF *)s->coef + at;
+        const E_DATA *x = (const E_DATA *)s->x + at;
+        const E_DATA *hprev = s->da ? (const E_DATA *)s->hprev + at : NULL;
+        E_DATA *out = (E_DATA *)s->out + at;
+        E_COEF *da = s->da ? (E_COEF *)s->da + at : NULL;
         size_t l = 0;
         for (; l + W <= s->lanes; l += W) {
-            VEC h = V_(fma)(V_(load)(coef + l), V_(load)(carry + l), V_(load)(x + l));
+            VEC h = V_(fma)(VLOAD_COEF(coef + l), V_(load)(carry + l), VLOAD(x + l));
             V_(store)(carry + l, h);
-            FN(store_in_order)(out + l, h, 1, stream);
+            STORE_IN_ORDER(E_DATA_NAME, out + l, h, 1, stream);
             if (da)
-                FN(store_in_order)(da + l, V_(mul)(h, V_(load)(hprev + l)), 1, stream);
+                STORE_IN_ORDER(E_COEF_NAME, da + l, V_(mul)(h, VLOAD(hprev + l)), 1, stream);
         }
         for (; l < s->lanes; l++)
             carry[l] = FN(step_one)(coef, x, out, hprev, da, (ptrdiff_t)l, carry[l]);
@@ -212,17 +236,18 @@ static void FN(reduce_rows)(const linrec__openmp_span *s, REAL *A, REAL *X)
         X[l] = 0;
     }
     for (size_t r = 0; r < s->steps; r++) {
-        const REAL *coef = (const REAL *)s->coef + (ptrdiff_t)r * s->step;
-        const REAL *x = (const REAL *)s->x + (ptrdiff_t)r * s->step;
+        const E_COEF *coef = (const E_COEF *)s->coef + (ptrdiff_t)r * s->step;
+        const E_DATA *x = (const E_DATA *)s->x + (ptrdiff_t)r * s->step;
         size_t l = 0;
         for (; l + W <= s->lanes; l += W) {
-            VEC a = V_(load)(coef + l);
-            V_(store)(X + l, V_(fma)(a, V_(load)(X + l), V_(load)(x + l)));
+            VEC a = VLOAD_COEF(coef + l);
+            V_(store)(X + l, V_(fma)(a, V_(load)(X + l), VLOAD(x + l)));
             V_(store)(A + l, V_(mul)(a, V_(load)(A + l)));
         }
         for (; l < s->lanes; l++) {
-            X[l] = coef[l] * X[l] + x[l];
-            A[l] = coef[l] * A[l];
+            REAL a = E_LOAD_COEF(coef[l]);
+            X[l] = a * X[l] + E_LOAD(x[l]);
+            A[l] = a * A[l];
         }
     }
 }
@@ -249,6 +274,14 @@ static void FN(reduce)(const linrec__openmp_span *s, void *A, void *X)
         FN(reduce_rows)(s, A, X);
 }
 
+#undef STORE_IN_ORDER
+#undef FULL_WIDTH
+#undef VSTREAM_AS
+#undef VSTORE_AS
+#undef VLOAD_COEF
+#undef VLOAD
 #undef FN
-#undef CONCAT
-#undef CONCAT_
+#undef V_
+#undef W
+#undef VEC
+#undef REAL

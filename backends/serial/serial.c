@@ -78,6 +78,7 @@ static const linrec__backend serial_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "serial",
     .flags = LINREC__BACKEND_HOST_MEMORY,
+    .scan_elements = LINREC__EVERY_ELEMENT,
     .open = serial_open,
     .close = serial_close,
     .device = serial_device,

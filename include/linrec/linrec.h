@@ -39,8 +39,16 @@ typedef enum linrec_status {
     LINREC_ERR_BACKEND_MISMATCH = 6
 } linrec_status;
 
-/* Element type of every array of a problem. */
-typedef enum linrec_dtype { LINREC_F32 = 0, LINREC_F64 = 1 } linrec_dtype;
+/* Element type of the arrays of a problem. f32 and f64 are computed in their own precision. The
+ * half types are storage only: every value is widened to f32, the recurrence runs in f32 (the state
+ * carried between steps is that f32 value, never the rounded output), and each output is rounded
+ * once, to nearest even, when it is stored. Overflow gives +-inf; NaN stays NaN. */
+typedef enum linrec_dtype {
+    LINREC_F32 = 0, /* IEEE binary32 */
+    LINREC_F64 = 1, /* IEEE binary64 */
+    LINREC_F16 = 2, /* IEEE binary16, 16-bit elements */
+    LINREC_BF16 = 3 /* bfloat16 (the upper 16 bits of an f32), 16-bit elements */
+} linrec_dtype;
 
 /* Where element (b, t, c) lives, with B = batch, T = steps, C = channels. */
 typedef enum linrec_layout {
@@ -52,12 +60,17 @@ typedef enum linrec_layout {
 /* Run from the last step to the first: h_t = a_t * h_{t+1} + x_t, h0 entering at t = T-1. */
 #define LINREC_REVERSE 0x1u
 
+/* With LINREC_F16 or LINREC_BF16 only: a (and da in backward) are f32 arrays while every other
+ * array is of the half dtype. bf16 holds no value between 0.99609375 and 1, so without this flag
+ * every decay above about 0.998 rounds to 1 and a long memory becomes a plain sum. */
+#define LINREC_COEFFICIENTS_F32 0x2u
+
 /* One call's shape. batch * channels independent sequences of `steps` steps each. */
 typedef struct linrec_problem {
     linrec_dtype dtype;
     linrec_layout layout;
     size_t batch, steps, channels; /* any may be 0: the call is then a no-op returning LINREC_OK */
-    unsigned flags;                /* 0 or LINREC_REVERSE */
+    unsigned flags;                /* 0, or LINREC_REVERSE and/or LINREC_COEFFICIENTS_F32 */
 } linrec_problem;
 
 /* A backend bound to one device. Opaque. */
@@ -108,9 +121,9 @@ LINREC_API const char *linrec_context_device(const linrec_context *ctx);
 
 /* Computes h = scan(a, x, h0) on host memory. a, x, h hold batch*steps*channels elements in the
  * problem's layout; h0 holds [batch][channels] elements or is NULL (zeros). h may equal x (in
- * place); any other overlap between h and an input is an error. Returns LINREC_OK, or
- * LINREC_ERR_INVALID_ARGUMENT, LINREC_ERR_UNSUPPORTED, LINREC_ERR_OUT_OF_MEMORY, LINREC_ERR_DEVICE.
- */
+ * place); any other overlap between h and an input is an error (in bytes of each array's own
+ * type). Returns LINREC_OK, or LINREC_ERR_INVALID_ARGUMENT, LINREC_ERR_UNSUPPORTED (among others
+ * for a dtype the backend has no kernels for), LINREC_ERR_OUT_OF_MEMORY, LINREC_ERR_DEVICE. */
 LINREC_API linrec_status linrec_scan(linrec_context *ctx, const linrec_problem *p, const void *a,
                                      const void *x, const void *h0, void *h);
 

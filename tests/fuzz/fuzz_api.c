@@ -83,23 +83,35 @@ typedef struct array {
 
 /* The facts of a problem the rules need, computed without overflowing. */
 typedef struct shape {
-    int valid;     /* dtype, layout and flags are values of theirs */
+    int valid;     /* dtype, layout and flags are values of theirs, in a valid combination */
     int empty;     /* some size is 0 */
     int ambiguous; /* empty, but batch * channels passes size_t */
     int overflow;  /* not empty, and the bytes of an array pass size_t */
-    size_t element, data, state;
+    int half;      /* LINREC_F16 or LINREC_BF16 */
+    size_t element, coef, align; /* bytes of an element of the data, of a and da, and the larger */
+    size_t data, coef_data, state;
 } shape;
+
+static size_t dtype_size(linrec_dtype dtype)
+{
+    return dtype == LINREC_F64 ? 8 : dtype == LINREC_F16 || dtype == LINREC_BF16 ? 2 : 4;
+}
 
 static shape shape_of(const linrec_problem *p)
 {
-    shape s = {0, 0, 0, 0, sizeof(float), 0, 0};
+    shape s = {0, 0, 0, 0, 0, sizeof(float), sizeof(float), sizeof(float), 0, 0, 0};
     if (!p)
         return s;
-    s.valid = (p->dtype == LINREC_F32 || p->dtype == LINREC_F64) &&
+    s.half = p->dtype == LINREC_F16 || p->dtype == LINREC_BF16;
+    int coefficients_f32 = (p->flags & LINREC_COEFFICIENTS_F32) != 0;
+    s.valid = (unsigned)p->dtype <= LINREC_BF16 &&
               (p->layout == LINREC_LAYOUT_TBC || p->layout == LINREC_LAYOUT_BTC ||
                p->layout == LINREC_LAYOUT_BCT) &&
-              (p->flags & ~LINREC_REVERSE) == 0;
-    s.element = p->dtype == LINREC_F64 ? sizeof(double) : sizeof(float);
+              (p->flags & ~(LINREC_REVERSE | LINREC_COEFFICIENTS_F32)) == 0 &&
+              (!coefficients_f32 || s.half);
+    s.element = dtype_size(p->dtype);
+    s.coef = coefficients_f32 ? sizeof(float) : s.element;
+    s.align = s.coef > s.element ? s.coef : s.element;
     size_t states, elements;
     s.empty = p->batch == 0 || p->steps == 0 || p->channels == 0;
     int states_overflow = __builtin_mul_overflow(p->batch, p->channels, &states);
@@ -108,7 +120,8 @@ static shape shape_of(const linrec_problem *p)
         return s;
     }
     s.overflow = states_overflow || __builtin_mul_overflow(states, p->steps, &elements) ||
-                 __builtin_mul_overflow(elements, s.element, &s.data);
+                 __builtin_mul_overflow(elements, s.element, &s.data) ||
+                 __builtin_mul_overflow(elements, s.coef, &s.coef_data);
     s.state = states * s.element; /* no larger than data */
     return s;
 }
@@ -172,6 +185,14 @@ static allowed_set buffer_rules(const linrec_context *ctx, const array *arrays, 
     return allowed;
 }
 
+/* The backends with scan kernels for the half types (backend.h's scan_elements): today the host
+ * backends, serial and openmp. */
+static int has_half_kernels(const linrec_context *ctx)
+{
+    const char *name = linrec_context_backend(ctx);
+    return strcmp(name, "serial") == 0 || strcmp(name, "openmp") == 0;
+}
+
 /* What a scan call may return. */
 static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const array *arrays,
                               size_t count, int buffers)
@@ -186,7 +207,9 @@ static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const a
         breaks_array_rules(arrays, count, buffers) ? ALLOW(LINREC_ERR_INVALID_ARGUMENT) : 0;
     if (buffers)
         allowed |= buffer_rules(ctx, arrays, count);
-    return allowed ? allowed : ALLOW(LINREC_OK);
+    if (allowed)
+        return allowed;
+    return s->half && !has_half_kernels(ctx) ? ALLOW(LINREC_ERR_UNSUPPORTED) : ALLOW(LINREC_OK);
 }
 
 /* ---- Reading the input ---- */
@@ -223,10 +246,10 @@ static int pick_enum(fuzz_input *in, int count)
 
 static unsigned pick_flags(fuzz_input *in)
 {
-    static const unsigned odd[] = {0x2u, 0x3u, 0x80u, 0x80000000u, UINT_MAX};
+    static const unsigned odd[] = {0x4u, 0x7u, 0x80u, 0x80000000u, UINT_MAX};
     unsigned selector = (unsigned)fuzz_bytes(in, 1);
     if (selector < 224)
-        return selector % 2 ? LINREC_REVERSE : 0;
+        return selector % 4; /* LINREC_REVERSE and LINREC_COEFFICIENTS_F32 */
     if (selector < 248)
         return odd[selector % 5];
     return (unsigned)fuzz_bytes(in, 4);
@@ -237,7 +260,7 @@ static const linrec_problem *pick_problem(fuzz_input *in, linrec_problem *proble
 {
     if (fuzz_below(in, 32) == 0)
         return NULL;
-    problem->dtype = (linrec_dtype)pick_enum(in, 2);
+    problem->dtype = (linrec_dtype)pick_enum(in, 4);
     problem->layout = (linrec_layout)pick_enum(in, 3);
     problem->flags = pick_flags(in);
     problem->batch = pick_size(in);
@@ -366,7 +389,7 @@ static int may_run(const context_entry *ctx, allowed_set allowed, const shape *s
         if (!arrays[i].where)
             continue;
         size_t offset = (size_t)((const unsigned char *)arrays[i].where - arena);
-        if (offset % s->element != 0 || offset > ARENA_BYTES ||
+        if (offset % s->align != 0 || offset > ARENA_BYTES ||
             arrays[i].bytes > ARENA_BYTES - offset)
             return 0;
     }
@@ -439,7 +462,7 @@ static void judge(const call *c, linrec_status got, allowed_set allowed)
 
 static void scan_arrays(const shape *s, array arrays[4])
 {
-    arrays[0] = (array){"a", NULL, s->data, INPUT, REQUIRED, -1};
+    arrays[0] = (array){"a", NULL, s->coef_data, INPUT, REQUIRED, -1};
     arrays[1] = (array){"x", NULL, s->data, INPUT, REQUIRED, -1};
     arrays[2] = (array){"h0", NULL, s->state, INPUT, OPTIONAL, -1};
     arrays[3] = (array){"h", NULL, s->data, OUTPUT, REQUIRED, 1};
@@ -453,7 +476,7 @@ static void op_scan(fuzz_input *in, int buffers)
     shape s = shape_of(p);
     array arrays[4];
     scan_arrays(&s, arrays);
-    pick_arrays(in, ctx, arrays, 4, s.element, buffers);
+    pick_arrays(in, ctx, arrays, 4, s.align, buffers);
     allowed_set allowed = p ? scan_rules(context_of(ctx), &s, arrays, 4, buffers)
                             : ALLOW(LINREC_ERR_INVALID_ARGUMENT);
     if (!may_run(ctx, allowed, &s, arrays, 4, buffers))
@@ -477,12 +500,15 @@ static void op_scan_backward(fuzz_input *in, int buffers)
     const linrec_problem *p = pick_problem(in, &problem);
     shape s = shape_of(p);
     array arrays[BACKWARD_ARRAYS] = {
-        {"a", NULL, s.data, INPUT, REQUIRED, -1},      {"h0", NULL, s.state, INPUT, OPTIONAL, -1},
-        {"h", NULL, s.data, INPUT, OPTIONAL, -1},      {"dh", NULL, s.data, INPUT, REQUIRED, -1},
-        {"dx", NULL, s.data, OUTPUT, REQUIRED, BW_DH}, {"da", NULL, s.data, OUTPUT, OPTIONAL, -1},
+        {"a", NULL, s.coef_data, INPUT, REQUIRED, -1},
+        {"h0", NULL, s.state, INPUT, OPTIONAL, -1},
+        {"h", NULL, s.data, INPUT, OPTIONAL, -1},
+        {"dh", NULL, s.data, INPUT, REQUIRED, -1},
+        {"dx", NULL, s.data, OUTPUT, REQUIRED, BW_DH},
+        {"da", NULL, s.coef_data, OUTPUT, OPTIONAL, -1},
         {"dh0", NULL, s.state, OUTPUT, OPTIONAL, -1},
     };
-    pick_arrays(in, ctx, arrays, BACKWARD_ARRAYS, s.element, buffers);
+    pick_arrays(in, ctx, arrays, BACKWARD_ARRAYS, s.align, buffers);
     if (arrays[BW_DA].where)
         arrays[BW_H].need = REQUIRED;
     allowed_set allowed = p ? scan_rules(context_of(ctx), &s, arrays, BACKWARD_ARRAYS, buffers)
@@ -550,7 +576,8 @@ static allowed_set cell_rules(const context_entry *ctx, const shape *s, const li
                (!ctx || s->ambiguous || !cell_valid(cell) || !structs ? invalid : 0);
     if (!ctx || s->overflow || !cell_valid(cell) || !structs)
         return invalid;
-    allowed_set unsupported = has_cells(ctx) ? 0 : ALLOW(LINREC_ERR_UNSUPPORTED);
+    /* cells.h: half types have no cells on any backend. */
+    allowed_set unsupported = has_cells(ctx) && !s->half ? 0 : ALLOW(LINREC_ERR_UNSUPPORTED);
     if (breaks_array_rules(arrays, count, 0))
         return invalid | unsupported;
     return unsupported ? unsupported : ALLOW(LINREC_OK);

@@ -111,6 +111,7 @@ static linrec_status mock_scan_backward(void *state, const linrec__backward_args
 static const linrec__backend mock_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "cuda",
+    .scan_elements = LINREC__EVERY_ELEMENT,
     .flags = 0,
     .open = mock_open,
     .close = mock_close,
