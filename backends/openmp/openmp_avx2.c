@@ -40,6 +40,57 @@ static inline __m256d f64_last(__m256d v)
     return _mm256_permute4x64_pd(v, 0xff);
 }
 
+/* f16 through F16C (every AVX2 CPU has it; openmp_cpu.c checks), bf16 through shifts. */
+static inline __m256 f32_load_f16(const uint16_t *p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+static inline __m128i f32_narrow_f16(__m256 v)
+{
+    return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+static inline void f32_store_f16(uint16_t *p, __m256 v)
+{
+    _mm_storeu_si128((__m128i *)p, f32_narrow_f16(v));
+}
+
+static inline void f32_stream_f16(uint16_t *p, __m256 v)
+{
+    _mm_stream_si128((__m128i *)p, f32_narrow_f16(v));
+}
+
+static inline __m256 f32_load_bf16(const uint16_t *p)
+{
+    __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+
+/* Round to nearest even on the bits, as linrec__bf16_from_f32; NaN keeps its sign, made quiet. */
+static inline __m128i f32_narrow_bf16(__m256 v)
+{
+    __m256i bits = _mm256_castps_si256(v);
+    __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+    __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(_mm256_set1_epi32(0x7fff), odd));
+    __m256i quiet = _mm256_or_si256(bits, _mm256_set1_epi32(0x400000));
+    __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    __m256i high = _mm256_srli_epi32(_mm256_blendv_epi8(rounded, quiet, nan), 16);
+    __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(high, high), 0xd8);
+    return _mm256_castsi256_si128(packed);
+}
+
+static inline void f32_store_bf16(uint16_t *p, __m256 v)
+{
+    _mm_storeu_si128((__m128i *)p, f32_narrow_bf16(v));
+}
+
+static inline void f32_stream_bf16(uint16_t *p, __m256 v)
+{
+    _mm_stream_si128((__m128i *)p, f32_narrow_bf16(v));
+}
+#define ISA_HALF_PRIMITIVES
+
 #define VEC32 __m256
 #define W32 8
 #define VEC64 __m256d

@@ -26,7 +26,8 @@ static int cpu_has(int avx512)
     __builtin_cpu_init();
     if (avx512)
         return __builtin_cpu_supports("avx512f");
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __builtin_cpu_supports("f16c");
 }
 #endif
 

@@ -8,8 +8,9 @@
  * The kernels load and store through <arithmetic>_load_<storage>, _store_<storage> and
  * _stream_<storage>: for f32 and f64 storage these are the path's own load, store and stream. A
  * path with conversions of its own (F16C, AVX-512) defines f32_load_f16, f32_store_f16,
- * f32_load_bf16 and f32_store_bf16 and ISA_HALF_PRIMITIVES; any other converts its W32 halves
- * one by one through a row of floats. Half outputs are never streamed (openmp_kernels.h).
+ * f32_load_bf16, f32_store_bf16, f32_stream_f16 and f32_stream_bf16 (W32 halves, aligned to
+ * their bytes; the store where it does not stream) and ISA_HALF_PRIMITIVES; any other converts
+ * its W32 halves one by one through a row of floats and does not stream them.
  */
 #define VEC_f32 VEC32
 #define W_f32 W32
@@ -42,9 +43,9 @@
 HALF_THROUGH_SCALARS(f16)
 HALF_THROUGH_SCALARS(bf16)
 #undef HALF_THROUGH_SCALARS
-#endif
 #define f32_stream_f16 f32_store_f16
 #define f32_stream_bf16 f32_store_bf16
+#endif
 
 #define ELEMENT_KERNELS "openmp_kernels.h"
 #include "element_instances.h"

@@ -21,9 +21,8 @@
 #define VSTORE_AS(storage, p, v) E_CONCAT(E_REAL_NAME, E_CONCAT(_store_, storage))(p, v)
 #define VSTREAM_AS(storage, p, v) E_CONCAT(E_REAL_NAME, E_CONCAT(_stream_, storage))(p, v)
 
-/* Whether every array is of the arithmetic type: only then are outputs streamed, the streaming
- * checks being in elements of that type. */
-#define FULL_WIDTH (sizeof(E_DATA) == sizeof(REAL) && sizeof(E_COEF) == sizeof(REAL))
+/* The bytes of W stored data elements: what one streaming store of an output writes. */
+#define OUT_BYTES (STREAM_BYTES / sizeof(REAL) * sizeof(E_DATA))
 
 /* One step of the recurrence at element `at`, for the tails the vectors do not cover. */
 static inline REAL FN(step_one)(const E_COEF *coef, const E_DATA *x, E_DATA *out,
@@ -92,27 +91,27 @@ static inline VEC FN(load_coef_in_order)(const E_COEF *p, ptrdiff_t dir)
     } while (0)
 
 #if STREAM_BYTES
-/* Streaming needs out and da equally aligned, to a whole element. */
+/* Streaming needs out and da equally aligned, to a whole element; a da wider than out (f32
+ * coefficients beside half data) is never streamed. */
 static int FN(may_stream)(const linrec__openmp_span *s)
 {
     uintptr_t out = (uintptr_t)s->out, da = (uintptr_t)s->da;
-    return FULL_WIDTH && s->stream && out % sizeof(REAL) == 0 &&
-           (!s->da || (da - out) % STREAM_BYTES == 0);
+    return s->stream && out % sizeof(E_DATA) == 0 &&
+           (!s->da || (sizeof(E_COEF) == sizeof(E_DATA) && (da - out) % OUT_BYTES == 0));
 }
 
 /* Elements from the lowest address of the time kernel's first block (its blocks start at the
- * span's first step, whatever the address) up to a STREAM_BYTES boundary; 0 to W - 1. */
+ * span's first step, whatever the address) up to an OUT_BYTES boundary; 0 to W - 1. */
 static size_t FN(misalignment)(const linrec__openmp_span *s)
 {
-    uintptr_t low = (uintptr_t)((REAL *)s->out + (s->step > 0 ? 0 : -(ptrdiff_t)(W - 1)));
-    return (STREAM_BYTES - low % STREAM_BYTES) % STREAM_BYTES / sizeof(REAL);
+    uintptr_t low = (uintptr_t)((E_DATA *)s->out + (s->step > 0 ? 0 : -(ptrdiff_t)(W - 1)));
+    return (OUT_BYTES - low % OUT_BYTES) % OUT_BYTES / sizeof(E_DATA);
 }
 
 static int FN(rows_may_stream)(const linrec__openmp_span *s)
 {
-    size_t row_bytes = (size_t)(s->step < 0 ? -s->step : s->step) * sizeof(REAL);
-    return FN(may_stream)(s) && (uintptr_t)s->out % STREAM_BYTES == 0 &&
-           row_bytes % STREAM_BYTES == 0;
+    size_t row_bytes = (size_t)(s->step < 0 ? -s->step : s->step) * sizeof(E_DATA);
+    return FN(may_stream)(s) && (uintptr_t)s->out % OUT_BYTES == 0 && row_bytes % OUT_BYTES == 0;
 }
 #else
 static int FN(may_stream)(const linrec__openmp_span *s)
@@ -275,7 +274,7 @@ static void FN(reduce)(const linrec__openmp_span *s, void *A, void *X)
 }
 
 #undef STORE_IN_ORDER
-#undef FULL_WIDTH
+#undef OUT_BYTES
 #undef VSTREAM_AS
 #undef VSTORE_AS
 #undef VLOAD_COEF

@@ -70,6 +70,36 @@ static inline float64x2_t f64_last(float64x2_t v)
     return vdupq_laneq_f64(v, 1);
 }
 
+/* f16 through the AArch64 conversions (rounding to nearest even), bf16 through shifts. */
+static inline float32x4_t f32_load_f16(const uint16_t *p)
+{
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+}
+
+static inline void f32_store_f16(uint16_t *p, float32x4_t v)
+{
+    vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v)));
+}
+
+static inline float32x4_t f32_load_bf16(const uint16_t *p)
+{
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16));
+}
+
+/* Round to nearest even on the bits, as linrec__bf16_from_f32; NaN keeps its sign, made quiet. */
+static inline void f32_store_bf16(uint16_t *p, float32x4_t v)
+{
+    uint32x4_t bits = vreinterpretq_u32_f32(v);
+    uint32x4_t odd = vandq_u32(vshrq_n_u32(bits, 16), vdupq_n_u32(1));
+    uint32x4_t rounded = vaddq_u32(bits, vaddq_u32(vdupq_n_u32(0x7fff), odd));
+    uint32x4_t quiet = vorrq_u32(bits, vdupq_n_u32(0x400000));
+    uint32x4_t number = vceqq_f32(v, v);
+    vst1_u16(p, vshrn_n_u32(vbslq_u32(number, rounded, quiet), 16));
+}
+#define f32_stream_f16 f32_store_f16
+#define f32_stream_bf16 f32_store_bf16
+#define ISA_HALF_PRIMITIVES
+
 #define VEC32 float32x4_t
 #define W32 4
 #define VEC64 float64x2_t
