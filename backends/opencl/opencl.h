@@ -13,12 +13,13 @@
  * threads' calls may be reading it then). */
 extern const linrec__host *_Atomic linrec__ocl_host;
 
-enum { LINREC__OCL_DTYPES = 2, LINREC__OCL_DESCRIPTION = 512 };
+enum { LINREC__OCL_DESCRIPTION = 512 };
 
-/* The kernels of one element type's program. */
+/* The kernels of one element kind's program. */
 typedef struct linrec__ocl_program {
     cl_program program;
     cl_kernel lanes_reduce, lanes_scan, steps_reduce, steps_scan, carry_scan;
+    size_t pair_size;   /* bytes of one (A, X) pair of the kind's arithmetic type */
     size_t group_size;  /* WG of the tile kernels (steps_*, carry_scan) */
     size_t tile;        /* steps per tile: WG * ITEMS */
     size_t lanes_group; /* work-group size of the lanes kernels */
@@ -40,7 +41,8 @@ typedef struct linrec__ocl_state {
     cl_context context;
     cl_command_queue queue;
     linrec__ocl_limits limits;
-    linrec__ocl_program programs[LINREC__OCL_DTYPES]; /* by linrec_dtype; f64 only with fp64 */
+    /* By element kind: f32, and f64 with fp64, built at open; the half kinds on first use. */
+    linrec__ocl_program programs[LINREC__ELEMENTS];
     pthread_mutex_t lock;
     cl_mem scratch; /* chunk pairs; grown, never shrunk */
     size_t scratch_bytes;
@@ -60,8 +62,13 @@ linrec_status linrec__ocl_check(cl_int error, const char *call);
  * state->device, ->limits and ->description. */
 linrec_status linrec__ocl_find_device(const linrec__open_args *args, linrec__ocl_state *state);
 
-/* Builds the programs of every element type the device supports. */
+/* Builds the f32 program, and the f64 one where the device has fp64, so that a driver that cannot
+ * build them is reported when the context opens. */
 linrec_status linrec__ocl_build_programs(linrec__ocl_state *state);
+/* The program of the problem's element kind, built now if it is a half kind used for the first
+ * time (call with state->lock held); LINREC_ERR_UNSUPPORTED for f64 without fp64. */
+linrec_status linrec__ocl_program_for(linrec__ocl_state *state, linrec__element kind,
+                                      const linrec__ocl_program **program);
 void linrec__ocl_release_programs(linrec__ocl_state *state);
 
 /* The backend's scan_device and scan_backward_device: `state` is a linrec__ocl_state. */

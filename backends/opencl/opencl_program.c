@@ -1,7 +1,7 @@
 /*
- * The kernels' programs: one per element type, built once when a context opens (so that a driver
- * that cannot build them is reported by context creation, with its build log) and reused by every
- * call. f64 is built only on devices with cl_khr_fp64.
+ * The kernels' programs: one per element kind, each built once and reused by every call. f32, and
+ * f64 on devices with cl_khr_fp64, are built when a context opens (so that a driver that cannot
+ * build them is reported by context creation, with its build log); the half kinds when first used.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -20,14 +20,20 @@ enum {
 };
 
 typedef struct element_type {
-    const char *name, *real, *options;
-    size_t size, items; /* bytes per element; steps per work-item in a tile */
+    const char *real, *options;
+    size_t size, items; /* bytes of the arithmetic type; steps per work-item in a tile */
 } element_type;
 
-/* Doubles take half the steps per work-item so that a tile needs the same local memory. */
-static const element_type element_types[LINREC__OCL_DTYPES] = {
-    [LINREC_F32] = {"f32", "float", "", sizeof(cl_float), 8},
-    [LINREC_F64] = {"f64", "double", " -DLINREC_FP64", sizeof(cl_double), 4},
+/* Each kind's arithmetic and storage (common.cl: DATA and COEF, 0 the arithmetic type itself,
+ * 1 f16, 2 bf16). Doubles take half the steps per work-item so that a tile needs the same local
+ * memory. */
+static const element_type element_types[LINREC__ELEMENTS] = {
+    [LINREC__ELEMENT_F32] = {"float", " -DDATA=0 -DCOEF=0", sizeof(cl_float), 8},
+    [LINREC__ELEMENT_F64] = {"double", " -DLINREC_FP64 -DDATA=0 -DCOEF=0", sizeof(cl_double), 4},
+    [LINREC__ELEMENT_F16] = {"float", " -DDATA=1 -DCOEF=1", sizeof(cl_float), 8},
+    [LINREC__ELEMENT_BF16] = {"float", " -DDATA=2 -DCOEF=2", sizeof(cl_float), 8},
+    [LINREC__ELEMENT_F16_A32] = {"float", " -DDATA=1 -DCOEF=0", sizeof(cl_float), 8},
+    [LINREC__ELEMENT_BF16_A32] = {"float", " -DDATA=2 -DCOEF=0", sizeof(cl_float), 8},
 };
 
 /* Local memory of a tile kernel: TILE + WG pairs of the tile, WG pairs of partial results. */
@@ -47,7 +53,7 @@ static size_t initial_group_size(const linrec__ocl_limits *limits, const element
 }
 
 /* Fails with the driver's build log, which says what the compiler rejected. */
-static linrec_status build_failed(cl_program program, cl_device_id device, const element_type *type,
+static linrec_status build_failed(cl_program program, cl_device_id device, linrec__element kind,
                                   cl_int error)
 {
     char log[BUILD_LOG_SHOWN + 1] = "";
@@ -68,7 +74,8 @@ static linrec_status build_failed(cl_program program, cl_device_id device, const
     return linrec__ocl_host->fail(LINREC_ERR_DEVICE,
                                   "opencl: clBuildProgram of the %s kernels failed: %s (%d); "
                                   "build log: %s",
-                                  type->name, linrec__ocl_error_name(error), (int)error,
+                                  linrec__element_name(kind), linrec__ocl_error_name(error),
+                                  (int)error,
                                   *log                      ? log
                                   : log_error == CL_SUCCESS ? "(empty)"
                                                             : "(unavailable)");
@@ -139,9 +146,10 @@ static linrec_status fit_groups(linrec__ocl_program *p, cl_device_id device, siz
     return status;
 }
 
-static linrec_status build_once(linrec__ocl_state *s, const element_type *type, size_t group,
+static linrec_status build_once(linrec__ocl_state *s, linrec__element kind, size_t group,
                                 linrec__ocl_program *p)
 {
+    const element_type *type = &element_types[kind];
     char options[160];
     snprintf(options, sizeof options, "-DREAL=%s -DWG=%zu -DITEMS=%zu -DLANES_BLOCK=%d%s",
              type->real, group, type->items,
@@ -155,19 +163,21 @@ static linrec_status build_once(linrec__ocl_state *s, const element_type *type, 
     }
     error = clBuildProgram(p->program, 1, &s->device, options, NULL, NULL);
     if (error != CL_SUCCESS)
-        return build_failed(p->program, s->device, type, error);
+        return build_failed(p->program, s->device, kind, error);
     p->group_size = group;
+    p->pair_size = 2 * type->size;
     p->tile = group * type->items;
     return create_kernels(p);
 }
 
 /* Builds with the largest tile work-group size every tile kernel can run with. */
-static linrec_status build_program(linrec__ocl_state *s, const element_type *type,
+static linrec_status build_program(linrec__ocl_state *s, linrec__element kind,
                                    linrec__ocl_program *p)
 {
+    const element_type *type = &element_types[kind];
     for (size_t group = initial_group_size(&s->limits, type);; group /= 2) {
         int fits = 0;
-        linrec_status status = build_once(s, type, group, p);
+        linrec_status status = build_once(s, kind, group, p);
         if (status == LINREC_OK)
             status = fit_groups(p, s->device, group, &fits);
         if (status != LINREC_OK || fits)
@@ -177,21 +187,39 @@ static linrec_status build_program(linrec__ocl_state *s, const element_type *typ
             return linrec__ocl_host->fail(LINREC_ERR_DEVICE,
                                           "opencl: the %s tile kernels cannot run with even %d "
                                           "work-items per work-group on this device",
-                                          type->name, SMALLEST_GROUP);
+                                          linrec__element_name(kind), SMALLEST_GROUP);
     }
+}
+
+static linrec_status build_kind(linrec__ocl_state *s, linrec__element kind)
+{
+    return build_program(s, kind, &s->programs[kind]);
 }
 
 linrec_status linrec__ocl_build_programs(linrec__ocl_state *state)
 {
-    linrec_status status =
-        build_program(state, &element_types[LINREC_F32], &state->programs[LINREC_F32]);
+    linrec_status status = build_kind(state, LINREC__ELEMENT_F32);
     if (status == LINREC_OK && state->limits.has_fp64)
-        status = build_program(state, &element_types[LINREC_F64], &state->programs[LINREC_F64]);
+        status = build_kind(state, LINREC__ELEMENT_F64);
     return status;
+}
+
+linrec_status linrec__ocl_program_for(linrec__ocl_state *state, linrec__element kind,
+                                      const linrec__ocl_program **program)
+{
+    *program = &state->programs[kind];
+    if (state->programs[kind].program)
+        return LINREC_OK;
+    if (kind == LINREC__ELEMENT_F64)
+        return linrec__ocl_host->fail(LINREC_ERR_UNSUPPORTED,
+                                      "opencl: %s has no double precision (cl_khr_fp64), so f64 "
+                                      "problems are unsupported on it",
+                                      state->description);
+    return build_kind(state, kind);
 }
 
 void linrec__ocl_release_programs(linrec__ocl_state *state)
 {
-    for (size_t i = 0; i < LINREC__OCL_DTYPES; i++)
+    for (size_t i = 0; i < LINREC__ELEMENTS; i++)
         release_program(&state->programs[i]);
 }

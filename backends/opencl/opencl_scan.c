@@ -149,7 +149,7 @@ static linrec_status carry_chunks(linrec__ocl_state *s, const linrec__ocl_progra
                                   const walk *w, int tiles)
 {
     size_t links = w->sequences * (w->chunks - 1);
-    linrec_status status = reserve_scratch(s, links * 2 * j->shape->element_size);
+    linrec_status status = reserve_scratch(s, links * p->pair_size);
     if (status != LINREC_OK)
         return status;
     kernel_arg args[MAX_ARGS] = {mem_arg(&j->a), mem_arg(&j->x), mem_arg(&s->scratch)};
@@ -198,17 +198,14 @@ static linrec_status run_locked(linrec__ocl_state *s, const linrec__ocl_program 
 
 static linrec_status run(linrec__ocl_state *s, const job *j)
 {
-    const linrec__ocl_program *p = &s->programs[j->shape->problem.dtype];
-    if (!p->program)
-        return linrec__ocl_host->fail(LINREC_ERR_UNSUPPORTED,
-                                      "opencl: %s has no double precision (cl_khr_fp64), so f64 "
-                                      "problems are unsupported on it",
-                                      s->description);
     int error = pthread_mutex_lock(&s->lock);
     if (error != 0)
         return linrec__ocl_host->fail(LINREC_ERR_DEVICE,
                                       "opencl: cannot lock the context (pthread error %d)", error);
-    linrec_status status = run_locked(s, p, j);
+    const linrec__ocl_program *p = NULL;
+    linrec_status status = linrec__ocl_program_for(s, j->shape->element, &p);
+    if (status == LINREC_OK)
+        status = run_locked(s, p, j);
     pthread_mutex_unlock(&s->lock);
     return status;
 }

@@ -185,12 +185,11 @@ static allowed_set buffer_rules(const linrec_context *ctx, const array *arrays, 
     return allowed;
 }
 
-/* The backends with scan kernels for the half types (backend.h's scan_elements): today the host
- * backends, serial and openmp. */
+/* The backends with scan kernels for the half types (backend.h's scan_elements): today all but
+ * cuda. */
 static int has_half_kernels(const linrec_context *ctx)
 {
-    const char *name = linrec_context_backend(ctx);
-    return strcmp(name, "serial") == 0 || strcmp(name, "openmp") == 0;
+    return strcmp(linrec_context_backend(ctx), "cuda") != 0;
 }
 
 /* What a scan call may return. */

@@ -1,6 +1,7 @@
 /*
  * What every linrec OpenCL kernel shares. The host builds this program once per context and
- * element type with -DREAL=float or -DREAL=double (plus -DLINREC_FP64), -DWG=<work-group size of
+ * element kind with -DREAL=float or -DREAL=double (plus -DLINREC_FP64), -DDATA and -DCOEF (the
+ * storage of x, h, h0, dh, dx, dh0 and of a, da: see "Storage" below), -DWG=<work-group size of
  * the tile kernels>, -DITEMS=<steps each work-item owns in a tile> and -DLANES_BLOCK=<steps between
  * the lanes kernels' barriers>.
  *
@@ -23,6 +24,39 @@
 #define CONCAT_(a, b) a##b
 #define CONCAT(a, b) CONCAT_(a, b)
 typedef CONCAT(REAL, 2) pair; /* .x = A, .y = X */
+
+/*
+ * Storage: every kernel reads and writes arrays through LOAD_DATA / STORE_DATA (x, h, h0, dh, dx,
+ * dh0, of type data_t) and LOAD_COEF / STORE_COEF (a, da, coef_t), which widen to REAL and round
+ * once, to nearest even, into storage. DATA and COEF pick a row: 0 REAL itself, 1 f16 (through
+ * vload_half / vstore_half_rte, core OpenCL 1.2, no extension needed), 2 bf16 (16-bit integers:
+ * the upper half of an f32). A new storage type is one row here.
+ */
+#define STORAGE_TYPE_0 REAL
+#define STORAGE_LOAD_0(p, i) ((p)[i])
+#define STORAGE_STORE_0(p, i, v) ((p)[i] = (v))
+#define STORAGE_TYPE_1 half
+#define STORAGE_LOAD_1(p, i) vload_half((size_t)(i), (p))
+#define STORAGE_STORE_1(p, i, v) vstore_half_rte((v), (size_t)(i), (p))
+#define STORAGE_TYPE_2 ushort
+#define STORAGE_LOAD_2(p, i) as_float((uint)(p)[i] << 16)
+#define STORAGE_STORE_2(p, i, v) ((p)[i] = bf16_of(v))
+
+/* f32 -> bf16 rounded to nearest even; NaN stays a quiet NaN of its sign. */
+ushort bf16_of(float value)
+{
+    uint bits = as_uint(value);
+    if ((bits & 0x7fffffffu) > 0x7f800000u)
+        return (ushort)((bits >> 16) | 0x40u);
+    return (ushort)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+typedef CONCAT(STORAGE_TYPE_, DATA) data_t;
+typedef CONCAT(STORAGE_TYPE_, COEF) coef_t;
+#define LOAD_DATA(p, i) CONCAT(STORAGE_LOAD_, DATA)(p, i)
+#define STORE_DATA(p, i, v) CONCAT(STORAGE_STORE_, DATA)(p, i, v)
+#define LOAD_COEF(p, i) CONCAT(STORAGE_LOAD_, COEF)(p, i)
+#define STORE_COEF(p, i, v) CONCAT(STORAGE_STORE_, COEF)(p, i, v)
 
 #define TILE (WG * ITEMS)
 /* One unused pair after every ITEMS, so that work-items reading their own ITEMS consecutive
@@ -78,10 +112,10 @@ ulong chunk_end(const walk *w, ulong k)
  * against the forward direction: its coefficient is the a of the step before it in its own scan
  * order, and its first step has none (0, which keeps g exactly dh there).
  */
-pair load_step(const walk *w, __global const REAL *a, __global const REAL *x, long e, ulong s)
+pair load_step(const walk *w, __global const coef_t *a, __global const data_t *x, long e, ulong s)
 {
-    REAL coefficient = w->backward ? (s > 0 ? a[e - w->step] : (REAL)0) : a[e];
-    return (pair)(coefficient, x[e]);
+    REAL coefficient = w->backward ? (s > 0 ? LOAD_COEF(a, e - w->step) : (REAL)0) : LOAD_COEF(a, e);
+    return (pair)(coefficient, LOAD_DATA(x, e));
 }
 
 /*
@@ -89,32 +123,32 @@ pair load_step(const walk *w, __global const REAL *a, __global const REAL *x, lo
  * the step), which is h of the next step in backward order, or h0 (or 0) after the last; and
  * dh0 = a * g at that last step. Forward scans pass NULL da and dh0.
  */
-void store_step(const walk *w, __global REAL *out, __global const REAL *a, __global const REAL *h0,
-                __global const REAL *h, __global REAL *da, __global REAL *dh0, ulong q, long e,
-                ulong s, REAL value)
+void store_step(const walk *w, __global data_t *out, __global const coef_t *a,
+                __global const data_t *h0, __global const data_t *h, __global coef_t *da,
+                __global data_t *dh0, ulong q, long e, ulong s, REAL value)
 {
-    out[e] = value;
+    STORE_DATA(out, e, value);
     int last = s + 1 == w->steps;
     if (da) {
-        REAL before = !last ? h[e + w->step] : h0 ? h0[q] : (REAL)0;
-        da[e] = value * before;
+        REAL before = !last ? LOAD_DATA(h, e + w->step) : h0 ? LOAD_DATA(h0, q) : (REAL)0;
+        STORE_COEF(da, e, value * before);
     }
     if (dh0 && last)
-        dh0[q] = a[e] * value;
+        STORE_DATA(dh0, q, LOAD_COEF(a, e) * value);
 }
 
 /* The state entering chunk k of sequence q: carried out of chunk k-1 (scratch of the carry
  * pass), else h0, else the zero state. Backward scans start from the zero state. */
-REAL chunk_carry(const walk *w, __global const pair *carries, __global const REAL *h0, ulong q,
+REAL chunk_carry(const walk *w, __global const pair *carries, __global const data_t *h0, ulong q,
                  ulong k)
 {
     if (k > 0)
         return carries[q * (w->chunks - 1) + k - 1].y;
-    return !w->backward && h0 ? h0[q] : (REAL)0;
+    return !w->backward && h0 ? LOAD_DATA(h0, q) : (REAL)0;
 }
 
 /* Whether chunk k of sequence q starts from the zero state rather than from a carried value. */
-int starts_from_zero(const walk *w, __global const REAL *h0, ulong k)
+int starts_from_zero(const walk *w, __global const data_t *h0, ulong k)
 {
     return k == 0 && (w->backward || !h0);
 }

@@ -14,7 +14,7 @@
  */
 
 /* The pair of chunk k of sequence q, for every chunk but each sequence's last. */
-__kernel void lanes_reduce(__global const REAL *a, __global const REAL *x, __global pair *pairs,
+__kernel void lanes_reduce(__global const coef_t *a, __global const data_t *x, __global pair *pairs,
                            WALK_PARAMS)
 {
     walk w = WALK_OF_PARAMS;
@@ -34,9 +34,9 @@ __kernel void lanes_reduce(__global const REAL *a, __global const REAL *x, __glo
 }
 
 /* The states of chunk k of sequence q, entered with its carry: the serial loop itself. */
-__kernel void lanes_scan(__global const REAL *a, __global const REAL *x, __global REAL *out,
-                         __global const REAL *h0, __global const REAL *h, __global REAL *da,
-                         __global REAL *dh0, __global const pair *carries, WALK_PARAMS)
+__kernel void lanes_scan(__global const coef_t *a, __global const data_t *x, __global data_t *out,
+                         __global const data_t *h0, __global const data_t *h, __global coef_t *da,
+                         __global data_t *dh0, __global const pair *carries, WALK_PARAMS)
 {
     walk w = WALK_OF_PARAMS;
     ulong q = get_global_id(0), k = get_global_id(1);

@@ -9,8 +9,8 @@
 
 /* Loads steps [begin, end) of the sequence whose step 0 is at `start` into the tile, padding
  * with the identity. */
-void load_tile(const walk *w, __local pair *tile, __global const REAL *a, __global const REAL *x,
-               long start, ulong begin, ulong end)
+void load_tile(const walk *w, __local pair *tile, __global const coef_t *a,
+               __global const data_t *x, long start, ulong begin, ulong end)
 {
     /* The previous tile must be consumed by every work-item before it is overwritten. */
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -23,7 +23,7 @@ void load_tile(const walk *w, __local pair *tile, __global const REAL *a, __glob
 
 /* The pair of chunk k of sequence q, for every chunk but each sequence's last. */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
-steps_reduce(__global const REAL *a, __global const REAL *x, __global pair *pairs, WALK_PARAMS)
+steps_reduce(__global const coef_t *a, __global const data_t *x, __global pair *pairs, WALK_PARAMS)
 {
     __local pair tile[TILE_SLOTS], partial[WG];
     walk w = WALK_OF_PARAMS;
@@ -43,9 +43,9 @@ steps_reduce(__global const REAL *a, __global const REAL *x, __global pair *pair
 
 /* The states of chunk k of sequence q, entered with its carry. */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
-steps_scan(__global const REAL *a, __global const REAL *x, __global REAL *out,
-           __global const REAL *h0, __global const REAL *h, __global REAL *da, __global REAL *dh0,
-           __global const pair *carries, WALK_PARAMS)
+steps_scan(__global const coef_t *a, __global const data_t *x, __global data_t *out,
+           __global const data_t *h0, __global const data_t *h, __global coef_t *da,
+           __global data_t *dh0, __global const pair *carries, WALK_PARAMS)
 {
     __local pair tile[TILE_SLOTS], partial[WG];
     walk w = WALK_OF_PARAMS;
@@ -70,12 +70,12 @@ steps_scan(__global const REAL *a, __global const REAL *x, __global REAL *out,
  * after that chunk, starting from h0 (NULL: the zero state; backward scans pass NULL).
  */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
-carry_scan(__global pair *pairs, ulong links, __global const REAL *h0)
+carry_scan(__global pair *pairs, ulong links, __global const data_t *h0)
 {
     __local pair tile[TILE_SLOTS], partial[WG];
     ulong q = get_group_id(0);
     __global pair *mine = pairs + q * links;
-    REAL carry = h0 ? h0[q] : (REAL)0;
+    REAL carry = h0 ? LOAD_DATA(h0, q) : (REAL)0;
     int zero = !h0;
     for (ulong begin = 0; begin < links; begin += TILE) {
         barrier(CLK_LOCAL_MEM_FENCE);
