@@ -174,37 +174,13 @@ typedef double linrec__storage_f64;
 typedef uint16_t linrec__storage_f16;
 typedef uint16_t linrec__storage_bf16;
 
-static inline float linrec__widen_f32(float value)
-{
-    return value;
-}
-static inline double linrec__widen_f64(double value)
-{
-    return value;
-}
-static inline float linrec__widen_f16(uint16_t value)
-{
-    return linrec__f16_to_f32(value);
-}
-static inline float linrec__widen_bf16(uint16_t value)
-{
-    return linrec__bf16_to_f32(value);
-}
-static inline float linrec__narrow_f32(float value)
-{
-    return value;
-}
-static inline double linrec__narrow_f64(double value)
-{
-    return value;
-}
-static inline uint16_t linrec__narrow_f16(float value)
-{
-    return linrec__f16_from_f32(value);
-}
-static inline uint16_t linrec__narrow_bf16(float value)
-{
-    return linrec__bf16_from_f32(value);
-}
+#define linrec__widen_f32(value) (value)
+#define linrec__widen_f64(value) (value)
+#define linrec__widen_f16(value) linrec__f16_to_f32(value)
+#define linrec__widen_bf16(value) linrec__bf16_to_f32(value)
+#define linrec__narrow_f32(value) (value)
+#define linrec__narrow_f64(value) (value)
+#define linrec__narrow_f16(value) linrec__f16_from_f32(value)
+#define linrec__narrow_bf16(value) linrec__bf16_from_f32(value)
 
 #endif /* LINREC_SRC_ELEMENT_H */

@@ -41,9 +41,9 @@ static inline __m256d f64_last(__m256d v)
 }
 
 /* f16 through F16C (every AVX2 CPU has it; openmp_cpu.c checks), bf16 through shifts. */
-static inline __m256 f32_load_f16(const uint16_t *p)
+static inline __m256 f32_widen_f16(__m128i halves)
 {
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_cvtph_ps(halves);
 }
 
 static inline __m128i f32_narrow_f16(__m256 v)
@@ -51,20 +51,9 @@ static inline __m128i f32_narrow_f16(__m256 v)
     return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 
-static inline void f32_store_f16(uint16_t *p, __m256 v)
+static inline __m256 f32_widen_bf16(__m128i halves)
 {
-    _mm_storeu_si128((__m128i *)p, f32_narrow_f16(v));
-}
-
-static inline void f32_stream_f16(uint16_t *p, __m256 v)
-{
-    _mm_stream_si128((__m128i *)p, f32_narrow_f16(v));
-}
-
-static inline __m256 f32_load_bf16(const uint16_t *p)
-{
-    __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16));
 }
 
 /* Round to nearest even on the bits, as linrec__bf16_from_f32; NaN keeps its sign, made quiet. */
@@ -80,15 +69,8 @@ static inline __m128i f32_narrow_bf16(__m256 v)
     return _mm256_castsi256_si128(packed);
 }
 
-static inline void f32_store_bf16(uint16_t *p, __m256 v)
-{
-    _mm_storeu_si128((__m128i *)p, f32_narrow_bf16(v));
-}
-
-static inline void f32_stream_bf16(uint16_t *p, __m256 v)
-{
-    _mm_stream_si128((__m128i *)p, f32_narrow_bf16(v));
-}
+X86_HALF_PRIMITIVES(f16, __m256, __m128i, _mm, si128)
+X86_HALF_PRIMITIVES(bf16, __m256, __m128i, _mm, si128)
 #define ISA_HALF_PRIMITIVES
 
 #define VEC32 __m256

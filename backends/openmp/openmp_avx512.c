@@ -39,9 +39,9 @@ static inline __m512d f64_last(__m512d v)
 }
 
 /* f16 through AVX-512F's own conversions, bf16 through shifts. */
-static inline __m512 f32_load_f16(const uint16_t *p)
+static inline __m512 f32_widen_f16(__m256i halves)
 {
-    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+    return _mm512_cvtph_ps(halves);
 }
 
 static inline __m256i f32_narrow_f16(__m512 v)
@@ -49,20 +49,9 @@ static inline __m256i f32_narrow_f16(__m512 v)
     return _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 
-static inline void f32_store_f16(uint16_t *p, __m512 v)
+static inline __m512 f32_widen_bf16(__m256i halves)
 {
-    _mm256_storeu_si256((__m256i *)p, f32_narrow_f16(v));
-}
-
-static inline void f32_stream_f16(uint16_t *p, __m512 v)
-{
-    _mm256_stream_si256((__m256i *)p, f32_narrow_f16(v));
-}
-
-static inline __m512 f32_load_bf16(const uint16_t *p)
-{
-    __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16));
 }
 
 /* Round to nearest even on the bits, as linrec__bf16_from_f32; NaN keeps its sign, made quiet. */
@@ -73,19 +62,12 @@ static inline __m256i f32_narrow_bf16(__m512 v)
     __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd));
     __m512i quiet = _mm512_or_si512(bits, _mm512_set1_epi32(0x400000));
     __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-    __m512i high = _mm512_srli_epi32(_mm512_mask_blend_epi32(nan, rounded, quiet), 16);
-    return _mm512_cvtepi32_epi16(high);
+    return _mm512_cvtepi32_epi16(
+        _mm512_srli_epi32(_mm512_mask_blend_epi32(nan, rounded, quiet), 16));
 }
 
-static inline void f32_store_bf16(uint16_t *p, __m512 v)
-{
-    _mm256_storeu_si256((__m256i *)p, f32_narrow_bf16(v));
-}
-
-static inline void f32_stream_bf16(uint16_t *p, __m512 v)
-{
-    _mm256_stream_si256((__m256i *)p, f32_narrow_bf16(v));
-}
+X86_HALF_PRIMITIVES(f16, __m512, __m256i, _mm256, si256)
+X86_HALF_PRIMITIVES(bf16, __m512, __m256i, _mm256, si256)
 #define ISA_HALF_PRIMITIVES
 
 #define VEC32 __m512

@@ -38,3 +38,20 @@ static inline void stream_fence(void)
 {
     _mm_sfence();
 }
+
+/* The loads, stores and streams of one half storage type (openmp_isa.h) from the path's
+ * f32_widen_<storage> and f32_narrow_<storage>, which convert between VEC_T and HALF_T (the
+ * integer vector of as many halves, whose intrinsics take the prefix hmm and the suffix si). */
+#define X86_HALF_PRIMITIVES(storage, VEC_T, HALF_T, hmm, si)                                       \
+    static inline VEC_T f32_load_##storage(const uint16_t *p)                                      \
+    {                                                                                              \
+        return f32_widen_##storage(hmm##_loadu_##si((const HALF_T *)p));                           \
+    }                                                                                              \
+    static inline void f32_store_##storage(uint16_t *p, VEC_T v)                                   \
+    {                                                                                              \
+        hmm##_storeu_##si((HALF_T *)p, f32_narrow_##storage(v));                                   \
+    }                                                                                              \
+    static inline void f32_stream_##storage(uint16_t *p, VEC_T v)                                  \
+    {                                                                                              \
+        hmm##_stream_##si((HALF_T *)p, f32_narrow_##storage(v));                                   \
+    }
