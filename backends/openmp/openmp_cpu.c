@@ -20,14 +20,23 @@ static int always(void)
 }
 
 #if defined(LINREC_OPENMP_AVX2) || defined(LINREC_OPENMP_AVX512)
+#include <cpuid.h>
+
+/* F16C (the avx2 path's f16 conversions), from CPUID leaf 1: not every compiler's
+ * __builtin_cpu_supports knows its name. */
+static int has_f16c(void)
+{
+    unsigned eax, ebx, ecx, edx;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+
 /* The compiler's CPUID probe also checks that the OS saves the wider registers (XGETBV). */
 static int cpu_has(int avx512)
 {
     __builtin_cpu_init();
     if (avx512)
         return __builtin_cpu_supports("avx512f");
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
 }
 #endif
 
