@@ -54,78 +54,6 @@ linrec_dtype test_coefficient_dtype(const linrec_problem *p)
     return (p->flags & LINREC_COEFFICIENTS_F32) ? LINREC_F32 : p->dtype;
 }
 
-int test_is_half(linrec_dtype dtype)
-{
-    return dtype == LINREC_F16 || dtype == LINREC_BF16;
-}
-
-/* The half formats as the tests see them, written from IEEE 754 and the bfloat16 definition
- * alone (no code of the library): significand bits with the implicit one, frexp exponent of the
- * smallest normal, largest finite value. */
-typedef struct half_format {
-    int digits, min_exponent;
-    double max;
-} half_format;
-
-static half_format format_of(linrec_dtype dtype)
-{
-    if (dtype == LINREC_F16)
-        return (half_format){11, -13, 65504.0};
-    return (half_format){8, -125, 0x1.fep127};
-}
-
-double test_round_half(linrec_dtype dtype, double value)
-{
-    if (value == 0 || isnan(value) || isinf(value))
-        return value;
-    half_format f = format_of(dtype);
-    int exponent;
-    frexp(value, &exponent);
-    if (exponent < f.min_exponent)
-        exponent = f.min_exponent; /* subnormal: the quantum stops shrinking */
-    double quantum = ldexp(1.0, exponent - f.digits);
-    double rounded = nearbyint(value / quantum) * quantum; /* ties to even */
-    return fabs(rounded) > f.max ? copysign(INFINITY, value) : rounded;
-}
-
-double test_half_value(linrec_dtype dtype, uint16_t bits)
-{
-    int sign = bits >> 15;
-    int exponent_bits = dtype == LINREC_F16 ? 5 : 8, mantissa_bits = 15 - exponent_bits;
-    int bias = (1 << (exponent_bits - 1)) - 1;
-    unsigned exponent = (bits >> mantissa_bits) & ((1u << exponent_bits) - 1);
-    unsigned mantissa = bits & ((1u << mantissa_bits) - 1);
-    double magnitude;
-    if (exponent == (1u << exponent_bits) - 1)
-        magnitude = mantissa ? NAN : INFINITY;
-    else if (exponent == 0)
-        magnitude = ldexp(mantissa, 1 - bias - mantissa_bits);
-    else
-        magnitude = ldexp(mantissa + (1u << mantissa_bits), (int)exponent - bias - mantissa_bits);
-    return sign ? -magnitude : magnitude;
-}
-
-uint16_t test_half_bits(linrec_dtype dtype, double value)
-{
-    int exponent_bits = dtype == LINREC_F16 ? 5 : 8, mantissa_bits = 15 - exponent_bits;
-    int bias = (1 << (exponent_bits - 1)) - 1;
-    unsigned all_ones = (1u << exponent_bits) - 1;
-    double rounded = test_round_half(dtype, value);
-    unsigned sign = signbit(rounded) ? 0x8000u : 0;
-    double magnitude = fabs(rounded);
-    if (isnan(rounded))
-        return (uint16_t)(sign | (all_ones << mantissa_bits) | (1u << (mantissa_bits - 1)));
-    if (isinf(rounded))
-        return (uint16_t)(sign | (all_ones << mantissa_bits));
-    int exponent;
-    frexp(magnitude, &exponent);
-    if (magnitude == 0 || exponent - 1 < 1 - bias) /* zero or subnormal */
-        return (uint16_t)(sign | (unsigned)ldexp(magnitude, bias - 1 + mantissa_bits));
-    unsigned fraction =
-        (unsigned)(ldexp(magnitude, mantissa_bits - (exponent - 1)) - ldexp(1.0, mantissa_bits));
-    return (uint16_t)(sign | ((unsigned)(exponent - 1 + bias) << mantissa_bits) | fraction);
-}
-
 size_t test_elements(const linrec_problem *p)
 {
     return p->batch * p->steps * p->channels;
@@ -201,20 +129,6 @@ const char *test_describe(const linrec_problem *p)
     return text;
 }
 
-/* The one rounding of an output into a half type: half its unit in the last place at `value`,
- * which never falls below half the smallest subnormal's. */
-static long double half_rounding(linrec_dtype dtype, long double value)
-{
-    if (!test_is_half(dtype))
-        return 0;
-    half_format f = format_of(dtype);
-    int exponent;
-    frexpl(value, &exponent);
-    if (exponent < f.min_exponent)
-        exponent = f.min_exponent;
-    return ldexpl(1.0L, exponent - f.digits - 1);
-}
-
 void test_expect_close(const char *what, const linrec_problem *p, const test_array *got,
                        const long double *want, const long double *bound)
 {
@@ -226,8 +140,8 @@ void test_expect_close(const char *what, const linrec_problem *p, const test_arr
     for (size_t i = 0; i < got->count; i++) {
         long double error = fabsl((long double)test_array_get(got, i) - want[i]);
         /* The output's own rounding is allowed on top, counted as that many epsilons. */
-        error -=
-            half_rounding(got->dtype, fabsl(want[i]) + TEST_ERROR_EPSILONS * epsilon * bound[i]);
+        error -= test_half_rounding(got->dtype,
+                                    fabsl(want[i]) + TEST_ERROR_EPSILONS * epsilon * bound[i]);
         if (error < 0)
             error = 0;
         long double relative = error / (bound[i] + floor);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "half_model.h"
 #include "linrec/linrec.h"
 
 /* An error at an element may be this many epsilons of the element's absolute-value bound. */
@@ -54,15 +55,7 @@ void test_array_sync(test_array *array);
 size_t test_element_size(linrec_dtype dtype);
 /* The dtype of a and da: f32 under LINREC_COEFFICIENTS_F32, otherwise the problem's. */
 linrec_dtype test_coefficient_dtype(const linrec_problem *p);
-int test_is_half(linrec_dtype dtype);
 const char *test_dtype_name(linrec_dtype dtype);
-
-/* The tests' own model of the half types (LINREC_F16, LINREC_BF16): `value` rounded to the type
- * (to nearest even, subnormals, +-inf past the largest value), the value of a bit pattern, and
- * the bit pattern of `value` once rounded (NaN as the quiet NaN of its sign). */
-double test_round_half(linrec_dtype dtype, double value);
-double test_half_value(linrec_dtype dtype, uint16_t bits);
-uint16_t test_half_bits(linrec_dtype dtype, double value);
 size_t test_elements(const linrec_problem *p);
 size_t test_states(const linrec_problem *p);
 

@@ -5,7 +5,8 @@
  * without h0, in place or not, with any subset of the optional gradients.
  *
  * Input, a byte each unless said: variant (fuzz_pick_variant), flags (F64...BUFFERS below), mode
- * (layout, range of a, whether backward gets h without da, size class), which inputs share memory
+ * (layout, range of a, whether backward gets h without da, half types, size class: MODE_* below
+ * for the bits that are not counts), which inputs share memory
  * (read_aliases), batch, channels, the scale of x, h0 and h, steps (3 bytes), then the values of a,
  * x, h0, h and dh in turn (fuzz_value), as long as the input lasts.
  */
@@ -39,6 +40,15 @@ enum {
     BUFFERS = 1 << 7
 };
 
+/* Bits of the mode byte: a half dtype (f16, or bf16 with F64 set) on the backends that have them,
+ * then with f32 coefficients; the medium size class. */
+enum {
+    MODE_GIVE_H = 1 << 4,
+    MODE_HALF = 1 << 5,
+    MODE_COEFFICIENTS_F32 = 1 << 6,
+    MODE_MEDIUM = 1 << 7
+};
+
 /* The range a is drawn from (mode byte): any, forget-gate-like, tiny, and near 1 (long memory). */
 enum { A_ANY, A_SMOOTH, A_TINY, A_NEAR_ONE, A_MODES };
 
@@ -67,7 +77,7 @@ static void share(scan_case *sc, int role, int with)
     int source = sc->source[with];
     fuzz_array *to = &sc->in[role];
     const fuzz_array *from = &sc->in[source];
-    if (from->count < to->count)
+    if (from->count < to->count || from->dtype != to->dtype)
         return;
     memcpy(to->data, from->data, to->count * fuzz_element_size(to->dtype));
     memcpy(to->values, from->values, to->count * sizeof(double));
@@ -103,12 +113,15 @@ static scan_case read_case(fuzz_input *in, const fuzz_variant *variant)
     scan_case sc;
     sc.flags = (unsigned)fuzz_bytes(in, 1);
     unsigned mode = (unsigned)fuzz_bytes(in, 1);
-    size_t elements = fuzz_elements_cap(in, mode & 0x80, long_elements(variant));
-    sc.give_h = (mode >> 4) & 1;
+    size_t elements = fuzz_elements_cap(in, mode & MODE_MEDIUM, long_elements(variant));
+    sc.give_h = (mode & MODE_GIVE_H) != 0;
     linrec_problem *p = &sc.problem;
-    p->dtype = sc.flags & F64 ? LINREC_F64 : LINREC_F32;
+    int half = (mode & MODE_HALF) && strcmp(variant->backend, "cuda") != 0; /* cuda: none yet */
+    p->dtype = half ? (sc.flags & F64 ? LINREC_BF16 : LINREC_F16)
+                    : (sc.flags & F64 ? LINREC_F64 : LINREC_F32);
     p->layout = (linrec_layout)(mode % 3);
-    p->flags = sc.flags & REVERSE ? LINREC_REVERSE : 0;
+    p->flags = (sc.flags & REVERSE ? LINREC_REVERSE : 0u) |
+               (half && (mode & MODE_COEFFICIENTS_F32) ? LINREC_COEFFICIENTS_F32 : 0u);
     unsigned alias = (unsigned)fuzz_bytes(in, 1);
     unsigned side = strcmp(variant->backend, "cuda") == 0 ? MAX_CUDA_SIDE : MAX_SIDE;
     p->batch = fuzz_below(in, side + 1);
@@ -123,7 +136,8 @@ static scan_case read_case(fuzz_input *in, const fuzz_variant *variant)
     size_t n = p->batch * p->steps * p->channels, s = p->batch * p->channels;
     static const double a_lo[A_MODES] = {-1.0, 0.9, -0.01, 0.99}, a_hi[A_MODES] = {1, 1, 0.01, 1};
     unsigned a_mode = (mode >> 2) % A_MODES;
-    sc.in[A] = fuzz_array_read(in, p->dtype, n, a_lo[a_mode], a_hi[a_mode]);
+    linrec_dtype coefficients = (p->flags & LINREC_COEFFICIENTS_F32) ? LINREC_F32 : p->dtype;
+    sc.in[A] = fuzz_array_read(in, coefficients, n, a_lo[a_mode], a_hi[a_mode]);
     sc.in[X] = fuzz_array_read(in, p->dtype, n, -scale, scale);
     sc.in[H0] = fuzz_array_read(in, p->dtype, s, -scale, scale);
     sc.in[H] = fuzz_array_read(in, p->dtype, n, -scale, scale);
@@ -333,7 +347,7 @@ static void check_backward(const scan_case *sc, const fuzz_variant *variant, int
                          fuzz_long_doubles(n), fuzz_long_doubles(s), fuzz_long_doubles(s)};
     ref_backward(p, sc->in[A].values, sc->flags & WITH_H0 ? sc->in[H0].values : NULL,
                  sc->in[H].values, sc->in[DH].values, &ref);
-    gradients g = {fuzz_array_new(p->dtype, n), fuzz_array_new(p->dtype, n),
+    gradients g = {fuzz_array_new(p->dtype, n), fuzz_array_new(sc->in[A].dtype, n),
                    fuzz_array_new(p->dtype, s)};
     run_backward(sc, variant, buffers, &g);
     fuzz_expect_close(variant->name, describe_call(sc, "dx", buffers), p, &g.dx, ref.dx,
