@@ -40,10 +40,6 @@ typedef enum linrec__element {
     {                                                                                              \
         name##_f32, name##_f64, name##_f16, name##_bf16, name##_f16a32, name##_bf16a32             \
     }
-#define LINREC__ELEMENT_TABLE_FULL(name)                                                           \
-    {                                                                                              \
-        name##_f32, name##_f64                                                                     \
-    }
 
 /* The kind of a valid (dtype, flags) pair. */
 static inline linrec__element linrec__element_of(linrec_dtype dtype, unsigned flags)

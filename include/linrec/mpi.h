@@ -4,10 +4,11 @@
  * MPI.
  *
  * Every function here is collective over `comm`: every rank calls it with the same dtype, layout,
- * batch, channels and flags. Rank r holds a consecutive piece of the time axis of the same
- * batch x channels sequences, ranks in order holding steps in order; p->steps is this rank's count
- * and may differ between ranks, 0 included. The arrays are this rank's piece in the problem's
- * layout, as for linrec_scan.
+ * batch, channels and flags. The dtype is LINREC_F32 or LINREC_F64: the half types (LINREC_F16,
+ * LINREC_BF16) are refused with LINREC_ERR_UNSUPPORTED on every rank. Rank r holds a consecutive
+ * piece of the time axis of the same batch x channels sequences, ranks in order holding steps in
+ * order; p->steps is this rank's count and may differ between ranks, 0 included. The arrays are
+ * this rank's piece in the problem's layout, as for linrec_scan.
  *
  * h0 (and dh0 in backward) belongs to the rank holding the first step in the problem's direction:
  * the lowest rank with steps, or with LINREC_REVERSE the highest (rank 0, or the last rank, when no

@@ -391,6 +391,11 @@ static void check_errors(void)
     expect_collective("a bad dtype", linrec_mpi_scan(ctx, MPI_COMM_WORLD, &bad, a, x, NULL, h),
                       LINREC_ERR_INVALID_ARGUMENT, culprit, "dtype 7");
 
+    /* The half types are single-process only (linrec/mpi.h). */
+    bad.dtype = rank == culprit ? LINREC_F16 : LINREC_F32;
+    expect_collective("a half dtype", linrec_mpi_scan(ctx, MPI_COMM_WORLD, &bad, a, x, NULL, h),
+                      LINREC_ERR_UNSUPPORTED, culprit, "LINREC_F32 and LINREC_F64 only");
+
     status = linrec_mpi_scan(ctx, MPI_COMM_WORLD, &p, rank == culprit ? NULL : a, x, NULL, h);
     expect_collective("a NULL", status, LINREC_ERR_INVALID_ARGUMENT, culprit, "must not be NULL");
 
