@@ -16,8 +16,15 @@ from numpy.typing import ArrayLike
 from . import _errors
 from . import _native
 
-# linrec_dtype and linrec_layout values (include/linrec/linrec.h).
-_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}
+# linrec_dtype and linrec_layout values (include/linrec/linrec.h). bfloat16 is ml_dtypes' (which
+# JAX brings), where it is installed.
+_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.float16): 2}
+try:
+    import ml_dtypes
+
+    _DTYPES[np.dtype(ml_dtypes.bfloat16)] = 3
+except ImportError:
+    pass
 _LAYOUT_BTC = 1
 _LAYOUT_BCT = 2
 _REVERSE = 1
@@ -49,7 +56,8 @@ def _dtype_of(*arrays):
         return np.dtype(np.float64)
     if dtype not in _DTYPES:
         raise _errors.UnsupportedError(
-            f"linrec scans float32 and float64 arrays; {dtype} is not supported yet")
+            f"linrec scans float16, bfloat16, float32 and float64 arrays; {dtype} is not "
+            "supported yet")
     return dtype
 
 
@@ -129,7 +137,8 @@ def scan(a: ArrayLike, x: ArrayLike, h0: Optional[ArrayLike] = None, *, axis: in
 
     a and x have the same shape; h0 has that shape without `axis`. With reverse=True the scan runs
     from the last step to the first (h[t] = a[t] * h[t+1] + x[t], h0 entering at the last step).
-    The result has the arrays' common dtype (float32 or float64; integers become float64).
+    The result has the arrays' common dtype (float16, bfloat16 from ml_dtypes, float32 or float64;
+    integers become float64). The half types compute in float32 and round each output once.
     `backend` names a backend as LINREC_BACKEND does (None: that variable, else "auto").
     `out`, a C-contiguous array of the result's shape and dtype, receives the result instead of a
     new array (it may be x itself: the scan then runs in place) and is returned.

@@ -81,15 +81,16 @@ def scan(a: jax.typing.ArrayLike, x: jax.typing.ArrayLike,
     """h[t] = a[t] * h[t-1] + x[t] along `axis`, differentiable in a, x and h0.
 
     a and x have the same shape; h0 has that shape without `axis` (zeros when None). The dtype is
-    the arrays' common one (float32 or float64; integers become JAX's default float type).
+    the arrays' common one (float16, bfloat16, float32 or float64; integers become JAX's default
+    float type); the half types compute in float32 and round each output once.
     reverse=True runs from the last step to the
     first. Runs on JAX's CPU platform on `backend`, else LINREC_BACKEND, else openmp."""
     dtype = jnp.result_type(a, x, *([] if h0 is None else [h0]))
     if jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.bool_):
         dtype = jax.dtypes.canonicalize_dtype(jnp.float64)  # as numpy's path, in JAX's precision
-    if dtype not in (jnp.float32, jnp.float64):
+    if dtype not in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64):
         raise _errors.UnsupportedError(
-            f"linrec.jax.scan supports float32 and float64 arrays, not {dtype}")
+            f"linrec.jax.scan supports float16, bfloat16, float32 and float64 arrays, not {dtype}")
     a = jnp.asarray(a, dtype)
     x = jnp.asarray(x, dtype)
     _core.check_same_shape("x", x.shape, a.shape)
