@@ -136,9 +136,8 @@ static int parse_sizes(const char *text, bench_options *o)
 
 static int parse_dtype(const char *text, linrec_dtype *dtype)
 {
-    static const char *const names[] = {"f32", "f64", "f16", "bf16"};
-    for (int d = 0; d < 4; d++)
-        if (strcmp(text, names[d]) == 0) {
+    for (int d = 0; bench_dtype_name((linrec_dtype)d); d++)
+        if (strcmp(text, bench_dtype_name((linrec_dtype)d)) == 0) {
             *dtype = (linrec_dtype)d;
             return 1;
         }

@@ -5,12 +5,18 @@
 #include "bench.h"
 
 /* "f32", "f64", "f16", "bf16", or "f16/a32" and "bf16/a32" under f32 coefficients. */
-static const char *dtype_name(const bench_result *r)
+const char *bench_dtype_name(linrec_dtype dtype)
 {
     static const char *const names[] = {"f32", "f64", "f16", "bf16"};
+    return (unsigned)dtype < sizeof names / sizeof names[0] ? names[dtype] : NULL;
+}
+
+static const char *dtype_name(const bench_result *r)
+{
     if (r->coefficients_f32)
         return r->dtype == LINREC_F16 ? "f16/a32" : "bf16/a32";
-    return (unsigned)r->dtype < 4 ? names[r->dtype] : "?";
+    const char *name = bench_dtype_name(r->dtype);
+    return name ? name : "?";
 }
 
 const char *bench_layout_name(linrec_layout layout)
