@@ -16,7 +16,8 @@
 # always prints inside one call; STAGE_SECONDS overrides it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-build=build/gpu
+self=$PWD/bench/$(basename "$0")
+build=${LINREC_GPU_BUILD:-build/gpu} # the build the stages run; run() may switch it
 out=${OUT:-/tmp/linrec-gpu}
 mkdir -p "$out"
 
@@ -48,6 +49,17 @@ stage() {
   tail -3 "$out/$name.log"
 }
 
+# The half types beside f32 on device buffers, forward and backward: GB/s side by side.
+bench_half_types() {
+  local dtype direction
+  for direction in "" --backward; do
+    for dtype in "f32" "f16" "bf16" "f16 --coefficients f32"; do
+      # shellcheck disable=SC2086 # dtype holds its own options
+      $build/linrec bench --backend cuda --no-serial --runs 5 $direction --dtype $dtype || return
+    done
+  done
+}
+
 build_here() {
   cmake -S . -B build/gpu-local -G Ninja -DCMAKE_BUILD_TYPE=Release -DLINREC_BUILD_TESTS=OFF \
     -DLINREC_WITH_OPENCL=OFF -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build/gpu-local -j16
@@ -59,8 +71,9 @@ run() {
   export LINREC_BACKEND_PATH="$PWD/$build/lib/linrec"
   if ! $build/linrec info >"$out/info.log" 2>&1; then
     echo "the carried build does not run here; building the plugin and the benchmark here"
-    stage build 300 build_here
+    stage build 300 "$self" build-here
     build=build/gpu-local
+    export LINREC_GPU_BUILD=$build
     export LD_LIBRARY_PATH="$PWD/$build/lib" LINREC_BACKEND_PATH="$PWD/$build/lib/linrec"
   fi
   $build/linrec info | tee -a "$out/info.log"
@@ -70,12 +83,13 @@ run() {
     stage suite 240 $build/linrec_tests --jobs 8
     for kernel in lanes-serial lanes-look-back sequences-warp sequences-block sequences-look-back; do
       stage "kernel_$kernel" 60 env LINREC_CUDA_KERNEL=$kernel \
-        $build/linrec_tests --jobs 8 --filter '@(forward|backward|semantics)/*'
+        $build/linrec_tests --jobs 8 --filter '@(forward|backward|semantics|half_forward*|half_backward*)/*'
     done
   fi
   if [[ $wanted == *" bench "* ]]; then
     stage bench_quick 60 $build/linrec_cuda_bench --quick --runs 5
     stage bench 300 $build/linrec_cuda_bench
+    stage bench_half 120 "$self" bench-half
   fi
   if [[ $wanted == *" sanitize "* ]] && [ -x $build/linrec_tests ] &&
     command -v compute-sanitizer >/dev/null; then
@@ -90,11 +104,15 @@ run() {
   echo
   cat "$out/gpu.txt"
   grep -E '^(Issue 5|shape|B[0-9]|The paper|T |$)' "$out/bench.log" 2>/dev/null | head -60
+  grep -E '^(backend|cuda) ' "$out/bench_half.log" 2>/dev/null | head -40
   printf '%s\n' "${results[@]}"
 }
 
 case "${1:-}" in
 prepare) prepare ;;
 run) shift; run "$@" ;;
+# Stages that run() times: `timeout` needs a program, so it runs this script again.
+build-here) build_here ;;
+bench-half) bench_half_types ;;
 *) echo "usage: $0 prepare|run" >&2; exit 2 ;;
 esac

@@ -107,24 +107,26 @@ linrec_status prepare_tiles(const linrec__cuda_launch *launch, size_t tiles, siz
     return LINREC_OK;
 }
 
-template <typename T, bool BACKWARD>
-linrec_status launch_lanes_look_back(const linrec__cuda_launch *launch, const Arrays<T> &arr,
+template <typename E, bool BACKWARD>
+linrec_status launch_lanes_look_back(const linrec__cuda_launch *launch, const Arrays<E> &arr,
                                      const Walk &walk)
 {
+    using T = typename E::Real;
     const size_t steps = BLOCK_WARPS * Items<T>::look_back;
     const size_t tiles = walk.outer * ceil_div(walk.lanes, WARP) * ceil_div(walk.steps, steps);
     TileStates<T> ts;
     const linrec_status status = prepare_tiles(launch, tiles, tiles * WARP, &ts);
     if (status != LINREC_OK)
         return status;
-    return launch_kernel("lanes_look_back", lanes_look_back<T, BACKWARD>, tiles, launch->stream,
+    return launch_kernel("lanes_look_back", lanes_look_back<E, BACKWARD>, tiles, launch->stream,
                          arr, walk, ts);
 }
 
-template <typename T, bool BACKWARD>
-linrec_status launch_sequences_look_back(const linrec__cuda_launch *launch, const Arrays<T> &arr,
+template <typename E, bool BACKWARD>
+linrec_status launch_sequences_look_back(const linrec__cuda_launch *launch, const Arrays<E> &arr,
                                          const Walk &walk)
 {
+    using T = typename E::Real;
     /* A sequence not aligned to chunks touches at most this many. */
     const size_t per_sequence = (walk.steps - 1) / (BLOCK * Items<T>::look_back) + 2;
     const size_t tiles = walk.outer * per_sequence;
@@ -132,31 +134,32 @@ linrec_status launch_sequences_look_back(const linrec__cuda_launch *launch, cons
     const linrec_status status = prepare_tiles(launch, tiles, tiles, &ts);
     if (status != LINREC_OK)
         return status;
-    return launch_kernel("sequences_look_back", sequences_look_back<T, BACKWARD>, tiles,
+    return launch_kernel("sequences_look_back", sequences_look_back<E, BACKWARD>, tiles,
                          launch->stream, arr, walk, ts);
 }
 
-template <typename T, bool BACKWARD>
-linrec_status launch_scan(const linrec__cuda_launch *launch, const Arrays<T> &arr, const Walk &walk)
+template <typename E, bool BACKWARD>
+linrec_status launch_scan(const linrec__cuda_launch *launch, const Arrays<E> &arr, const Walk &walk)
 {
     const cudaStream_t stream = launch->stream;
-    switch (choose<T>(walk, static_cast<size_t>(launch->multiprocessors), launch->forced)) {
+    switch (choose<typename E::Real>(walk, static_cast<size_t>(launch->multiprocessors),
+                                     launch->forced)) {
     case LINREC__CUDA_KERNEL_LANES_LOOK_BACK:
-        return launch_lanes_look_back<T, BACKWARD>(launch, arr, walk);
+        return launch_lanes_look_back<E, BACKWARD>(launch, arr, walk);
     case LINREC__CUDA_KERNEL_SEQUENCES_LOOK_BACK:
-        return launch_sequences_look_back<T, BACKWARD>(launch, arr, walk);
+        return launch_sequences_look_back<E, BACKWARD>(launch, arr, walk);
     case LINREC__CUDA_KERNEL_SEQUENCES_WARP:
-        return launch_kernel("sequences_chunked (warp)", sequences_chunked<T, BACKWARD, 1>,
+        return launch_kernel("sequences_chunked (warp)", sequences_chunked<E, BACKWARD, 1>,
                              ceil_div(walk.outer, BLOCK_WARPS), stream, arr, walk);
     case LINREC__CUDA_KERNEL_SEQUENCES_BLOCK:
         return launch_kernel("sequences_chunked (block)",
-                             sequences_chunked<T, BACKWARD, BLOCK_WARPS>, walk.outer, stream, arr,
+                             sequences_chunked<E, BACKWARD, BLOCK_WARPS>, walk.outer, stream, arr,
                              walk);
     case LINREC__CUDA_KERNEL_AUTO: /* choose() never returns it; the kernel that serves any shape */
     case LINREC__CUDA_KERNEL_LANES_SERIAL:
         break;
     }
-    return launch_kernel("lanes_serial", lanes_serial<T, BACKWARD>,
+    return launch_kernel("lanes_serial", lanes_serial<E, BACKWARD>,
                          ceil_div(walk.outer * walk.lanes, BLOCK), stream, arr, walk);
 }
 
@@ -168,27 +171,31 @@ Walk walk_of(const linrec__shape *shape, bool backward)
             g.outer_stride, g.step_stride, (shape->reverse != 0) != backward};
 }
 
-template <typename T>
+template <typename E>
 linrec_status forward(const linrec__cuda_launch *launch, const linrec__scan_args *args)
 {
-    const Arrays<T> arr = {static_cast<const T *>(args->a),
-                           static_cast<const T *>(args->x),
-                           static_cast<const T *>(args->h0),
+    using Coef = typename E::Coef;
+    using Data = typename E::Data;
+    const Arrays<E> arr = {static_cast<const Coef *>(args->a),
+                           static_cast<const Data *>(args->x),
+                           static_cast<const Data *>(args->h0),
                            nullptr,
-                           static_cast<T *>(args->h),
+                           static_cast<Data *>(args->h),
                            nullptr,
                            nullptr};
-    return launch_scan<T, false>(launch, arr, walk_of(args->shape, false));
+    return launch_scan<E, false>(launch, arr, walk_of(args->shape, false));
 }
 
-template <typename T>
+template <typename E>
 linrec_status backward(const linrec__cuda_launch *launch, const linrec__backward_args *args)
 {
-    const Arrays<T> arr = {static_cast<const T *>(args->a),  static_cast<const T *>(args->dh),
-                           static_cast<const T *>(args->h0), static_cast<const T *>(args->h),
-                           static_cast<T *>(args->dx),       static_cast<T *>(args->da),
-                           static_cast<T *>(args->dh0)};
-    return launch_scan<T, true>(launch, arr, walk_of(args->shape, true));
+    using Coef = typename E::Coef;
+    using Data = typename E::Data;
+    const Arrays<E> arr = {static_cast<const Coef *>(args->a),  static_cast<const Data *>(args->dh),
+                           static_cast<const Data *>(args->h0), static_cast<const Data *>(args->h),
+                           static_cast<Data *>(args->dx),       static_cast<Coef *>(args->da),
+                           static_cast<Data *>(args->dh0)};
+    return launch_scan<E, true>(launch, arr, walk_of(args->shape, true));
 }
 
 } // namespace
@@ -196,21 +203,20 @@ linrec_status backward(const linrec__cuda_launch *launch, const linrec__backward
 extern "C" linrec_status linrec__cuda_forward(const linrec__cuda_launch *launch,
                                               const linrec__scan_args *args)
 {
-    if (args->shape->problem.dtype == LINREC_F32)
-        return forward<float>(launch, args);
-    return forward<double>(launch, args);
+    return for_kind(args->shape->element,
+                    [&](auto kind) { return forward<decltype(kind)>(launch, args); });
 }
 
 extern "C" linrec_status linrec__cuda_backward(const linrec__cuda_launch *launch,
                                                const linrec__backward_args *args)
 {
-    if (args->shape->problem.dtype == LINREC_F32)
-        return backward<float>(launch, args);
-    return backward<double>(launch, args);
+    return for_kind(args->shape->element,
+                    [&](auto kind) { return backward<decltype(kind)>(launch, args); });
 }
 
 extern "C" cudaError_t linrec__cuda_image_error(void)
 {
     cudaFuncAttributes attributes;
-    return cudaFuncGetAttributes(&attributes, lanes_serial<float, false>);
+    using AnyKind = std::tuple_element_t<0, Kinds>; /* every kernel is in the same image */
+    return cudaFuncGetAttributes(&attributes, lanes_serial<AnyKind, false>);
 }

@@ -17,8 +17,8 @@ namespace
  * Gradients take c from a at the kernel step before (0 at the first), v from dh, and the entering
  * forward state from h at the kernel step after (`edge`, h0 or 0, after the last).
  */
-template <typename T, int S, bool BACKWARD>
-__device__ __forceinline__ void load_lane(const Arrays<T> &arr, const Walk &walk, size_t g,
+template <typename E, typename T, int S, bool BACKWARD>
+__device__ __forceinline__ void load_lane(const Arrays<E> &arr, const Walk &walk, size_t g,
                                           size_t l, size_t u0, bool active, T edge,
                                           Steps<T, S, BACKWARD> &s)
 {
@@ -26,19 +26,20 @@ __device__ __forceinline__ void load_lane(const Arrays<T> &arr, const Walk &walk
     for (int j = 0; j < S; ++j) {
         const size_t u = u0 + j;
         const bool inside = active && u < walk.steps;
-        s.v[j] = inside ? arr.v[walk.at(g, l, u)] : T(0);
+        s.v[j] = inside ? widen(arr.v[walk.at(g, l, u)]) : T(0);
         if constexpr (!BACKWARD) {
-            s.c[j] = inside ? arr.a[walk.at(g, l, u)] : T(1);
+            s.c[j] = inside ? widen(arr.a[walk.at(g, l, u)]) : T(1);
         } else {
-            s.c[j] = !inside ? T(1) : u > 0 ? arr.a[walk.at(g, l, u - 1)] : T(0);
+            s.c[j] = !inside ? T(1) : u > 0 ? widen(arr.a[walk.at(g, l, u - 1)]) : T(0);
             if (arr.da)
-                s.entering[j] = inside && u + 1 < walk.steps ? arr.h[walk.at(g, l, u + 1)] : edge;
+                s.entering[j] =
+                    inside && u + 1 < walk.steps ? widen(arr.h[walk.at(g, l, u + 1)]) : edge;
         }
     }
 }
 
-template <typename T, int S, bool BACKWARD>
-__device__ __forceinline__ void store_lane(const Arrays<T> &arr, const Walk &walk, size_t g,
+template <typename E, typename T, int S, bool BACKWARD>
+__device__ __forceinline__ void store_lane(const Arrays<E> &arr, const Walk &walk, size_t g,
                                            size_t l, size_t u0, const Steps<T, S, BACKWARD> &s)
 {
 #pragma unroll
@@ -47,33 +48,35 @@ __device__ __forceinline__ void store_lane(const Arrays<T> &arr, const Walk &wal
         if (u >= walk.steps)
             break;
         const size_t m = walk.at(g, l, u);
-        arr.out[m] = s.v[j];
+        arr.out[m] = narrow<typename E::Data>(s.v[j]);
         if constexpr (BACKWARD) {
             if (arr.da)
-                arr.da[m] = s.v[j] * s.entering[j];
+                arr.da[m] = narrow<typename E::Coef>(s.v[j] * s.entering[j]);
         }
     }
 }
 
 /* dh0 = a * dx at the forward scan's first step, the last step in kernel order. */
-template <typename T>
-__device__ __forceinline__ void store_dh0(const Arrays<T> &arr, const Walk &walk, size_t g,
+template <typename E, typename T>
+__device__ __forceinline__ void store_dh0(const Arrays<E> &arr, const Walk &walk, size_t g,
                                           size_t l, T last_state)
 {
-    arr.dh0[g * walk.lanes + l] = arr.a[walk.at(g, l, walk.steps - 1)] * last_state;
+    arr.dh0[g * walk.lanes + l] =
+        narrow<typename E::Data>(widen(arr.a[walk.at(g, l, walk.steps - 1)]) * last_state);
 }
 
 /* A thread per sequence walking all its steps, the next S steps' loads in flight while the current
  * ones run. Serves many lanes, and sequences too short to share between threads. */
-template <typename T, bool BACKWARD>
-__global__ void __launch_bounds__(BLOCK) lanes_serial(Arrays<T> arr, Walk walk)
+template <typename E, bool BACKWARD>
+__global__ void __launch_bounds__(BLOCK) lanes_serial(Arrays<E> arr, Walk walk)
 {
+    using T = typename E::Real;
     constexpr int S = Items<T>::serial;
     const size_t sequences = walk.outer * walk.lanes;
     for (size_t i = blockIdx.x * size_t{BLOCK} + threadIdx.x; i < sequences;
          i += size_t{gridDim.x} * BLOCK) {
         const size_t g = i / walk.lanes, l = i % walk.lanes;
-        const T edge = arr.h0 ? arr.h0[i] : T(0);
+        const T edge = arr.h0 ? widen(arr.h0[i]) : T(0);
         T h = BACKWARD ? T(0) : edge;
         Steps<T, S, BACKWARD> current, next;
         load_lane(arr, walk, g, l, 0, true, edge, current);
@@ -98,9 +101,11 @@ __global__ void __launch_bounds__(BLOCK) lanes_serial(Arrays<T> arr, Walk walk)
  * of warp 0 looks back along its own lane's chain of tiles. Tiles of different chains (groups and
  * 32-lane blocks) interleave: tile = time index * chains + chain.
  */
-template <typename T, bool BACKWARD>
-__global__ void __launch_bounds__(BLOCK) lanes_look_back(Arrays<T> arr, Walk walk, TileStates<T> ts)
+template <typename E, bool BACKWARD>
+__global__ void __launch_bounds__(BLOCK)
+    lanes_look_back(Arrays<E> arr, Walk walk, TileStates<typename E::Real> ts)
 {
+    using T = typename E::Real;
     constexpr int S = Items<T>::look_back, STEPS = BLOCK_WARPS * S;
     __shared__ Pair<T> totals[BLOCK_WARPS][WARP];
     __shared__ T entering[WARP];
@@ -115,7 +120,7 @@ __global__ void __launch_bounds__(BLOCK) lanes_look_back(Arrays<T> arr, Walk wal
         const size_t chain = tile % chains, index = tile / chains;
         const size_t g = chain / lane_blocks, l = (chain % lane_blocks) * WARP + lane;
         const bool active = l < walk.lanes;
-        const T edge = active && arr.h0 ? arr.h0[g * walk.lanes + l] : T(0);
+        const T edge = active && arr.h0 ? widen(arr.h0[g * walk.lanes + l]) : T(0);
         const size_t u0 = index * STEPS + static_cast<size_t>(warp) * S;
         Steps<T, S, BACKWARD> steps;
         load_lane(arr, walk, g, l, u0, active, edge, steps);

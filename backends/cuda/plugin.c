@@ -412,8 +412,8 @@ static linrec_status staged_forward(cuda_state *st, const linrec__scan_args *arg
 {
     enum { A, XH, H0, COUNT };
     const linrec__shape *shape = args->shape;
-    size_t data = shape->elements * shape->element_size;
-    size_t bytes[COUNT] = {data, data, args->h0 ? shape->states * shape->element_size : 0};
+    size_t data = shape->data_bytes;
+    size_t bytes[COUNT] = {shape->coef_bytes, data, args->h0 ? shape->state_bytes : 0};
     const void *inputs[COUNT] = {args->a, args->x, args->h0};
     void *device[COUNT];
     linrec_status status = stage_layout(st, bytes, COUNT, device);
@@ -432,11 +432,10 @@ static linrec_status staged_backward(cuda_state *st, const linrec__backward_args
 {
     enum { A, H0, H, DX, DA, DH0, COUNT };
     const linrec__shape *shape = args->shape;
-    size_t data = shape->elements * shape->element_size;
-    size_t state = shape->states * shape->element_size;
+    size_t data = shape->data_bytes, coef = shape->coef_bytes, state = shape->state_bytes;
     int da = args->da != NULL;
-    size_t bytes[COUNT] = {data,          da && args->h0 ? state : 0, da ? data : 0, data,
-                           da ? data : 0, args->dh0 ? state : 0};
+    size_t bytes[COUNT] = {coef,          da && args->h0 ? state : 0, da ? data : 0, data,
+                           da ? coef : 0, args->dh0 ? state : 0};
     const void *inputs[COUNT] = {args->a, args->h0, args->h, args->dh, NULL, NULL};
     void *device[COUNT];
     linrec_status status = stage_layout(st, bytes, COUNT, device);
@@ -449,7 +448,7 @@ static linrec_status staged_backward(cuda_state *st, const linrec__backward_args
     if (status == LINREC_OK)
         status = download(st, args->dx, device[DX], data);
     if (status == LINREC_OK && da)
-        status = download(st, args->da, device[DA], data);
+        status = download(st, args->da, device[DA], coef);
     if (status == LINREC_OK && args->dh0)
         status = download(st, args->dh0, device[DH0], state);
     return status;
@@ -572,7 +571,7 @@ static linrec_status cuda_buffer_read(void *state, const void *memory, size_t of
 static const linrec__backend cuda_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "cuda",
-    .scan_elements = LINREC__FULL_ELEMENTS,
+    .scan_elements = LINREC__EVERY_ELEMENT,
     .flags = 0,
     .open = cuda_open,
     .close = cuda_close,

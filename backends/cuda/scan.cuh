@@ -14,6 +14,8 @@
 #include <cstring>
 #include <cuda/atomic>
 
+#include "element.cuh"
+
 namespace
 {
 
@@ -22,8 +24,9 @@ constexpr unsigned FULL_MASK = 0xffffffffu;
 constexpr int BLOCK = 256; /* threads in every block of every kernel */
 constexpr int BLOCK_WARPS = BLOCK / WARP;
 
-/* Elements per thread. Bytes, not counts, are what keep enough loads in flight, so f64 takes half
- * as many. */
+/* Elements per thread, by arithmetic type T. Bytes, not counts, are what keep enough loads in
+ * flight, so f64 takes half as many; the half kinds compute in f32 and take its counts, which its
+ * registers bound, so they load half its bytes per thread. */
 template <typename T> struct Items {
     static constexpr int chunked = 32 / sizeof(T);   /* sequence chunks, next chunk prefetched */
     static constexpr int look_back = 64 / sizeof(T); /* look-back tiles, nothing prefetched */
@@ -46,16 +49,17 @@ template <typename T> __device__ __forceinline__ T apply(Pair<T> map, T h)
     return fma(map.a, h, map.x);
 }
 
-/* The arrays of one call as the kernels see them: a scan over the pairs (c, v) of each step, where
- * gradients take c from the neighbouring step's a and v from dh. */
-template <typename T> struct Arrays {
-    const T *a;
-    const T *v;  /* x, or dh for gradients */
-    const T *h0; /* NULL: zeros */
-    const T *h;  /* gradients with da: the forward states */
-    T *out;      /* h, or dx for gradients */
-    T *da;       /* gradients only; may be NULL */
-    T *dh0;      /* gradients only; may be NULL */
+/* The arrays of one call in the storage of element kind E, as the kernels see them: a scan over
+ * the pairs (c, v) of each step, where gradients take c from the neighbouring step's a and v from
+ * dh. */
+template <typename E> struct Arrays {
+    const typename E::Coef *a;
+    const typename E::Data *v;  /* x, or dh for gradients */
+    const typename E::Data *h0; /* NULL: zeros */
+    const typename E::Data *h;  /* gradients with da: the forward states */
+    typename E::Data *out;      /* h, or dx for gradients */
+    typename E::Coef *da;       /* gradients only; may be NULL */
+    typename E::Data *dh0;      /* gradients only; may be NULL */
 };
 
 /* The problem's geometry in kernel order: step u of lane l in group g is element

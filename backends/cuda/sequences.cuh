@@ -4,9 +4,10 @@
  * combine threads with shuffles and warps through shared memory.
  *
  * Chunks and slices are aligned to absolute element indices (multiples of the chunk and of S), not
- * to the sequence's start, so that every full slice is 16-byte aligned whatever T is; the slices
- * at a sequence's two ends are partial and load element by element. Device pointers come from
- * cudaMalloc (256-byte aligned).
+ * to the sequence's start, so that every full slice is 16-byte aligned whatever the storage type
+ * is (S elements of 2, 4 or 8 bytes are a multiple of 16 bytes); the slices at a sequence's two
+ * ends are partial and load element by element. Device pointers come from cudaMalloc (256-byte
+ * aligned).
  */
 #ifndef LINREC_BACKENDS_CUDA_SEQUENCES_CUH
 #define LINREC_BACKENDS_CUDA_SEQUENCES_CUH
@@ -15,14 +16,6 @@
 
 namespace
 {
-
-template <typename T> struct Vector;
-template <> struct Vector<float> {
-    using type = float4;
-};
-template <> struct Vector<double> {
-    using type = double2;
-};
 
 /* One sequence's elements [lo, hi) in memory, walked ascending or descending. */
 struct Span {
@@ -49,61 +42,66 @@ struct Span {
     }
 };
 
-/* src[p0 .. p0+S) in kernel order, `fill` where the span does not hold the element. */
-template <typename T, int S>
-__device__ __forceinline__ void load_slice(const T *src, size_t p0, const Span &span, T fill,
+/* Full slices move as 16-byte vectors of whatever they store. */
+template <typename Storage, int S> struct Slice {
+    static constexpr int PER = sizeof(uint4) / sizeof(Storage), VECTORS = S / PER;
+    static_assert(VECTORS * PER == S, "a slice is whole 16-byte vectors");
+};
+
+/* src[p0 .. p0+S) widened, in kernel order, `fill` where the span does not hold the element. */
+template <typename Storage, typename T, int S>
+__device__ __forceinline__ void load_slice(const Storage *src, size_t p0, const Span &span, T fill,
                                            T (&dst)[S])
 {
     if (span.holds(p0) && span.holds(p0 + S - 1)) {
-        using V = typename Vector<T>::type;
-        constexpr int PER = sizeof(V) / sizeof(T);
-        T memory[S];
+        using Vectors = Slice<Storage, S>;
+        Storage memory[S];
 #pragma unroll
-        for (int k = 0; k < S / PER; ++k) {
-            const V vector = reinterpret_cast<const V *>(src + p0)[k];
-            memcpy(&memory[k * PER], &vector, sizeof vector);
+        for (int k = 0; k < Vectors::VECTORS; ++k) {
+            const uint4 vector = reinterpret_cast<const uint4 *>(src + p0)[k];
+            memcpy(&memory[k * Vectors::PER], &vector, sizeof vector);
         }
         /* Two unrolled copies so that register indices stay compile-time constants. */
         if (span.descending) {
 #pragma unroll
             for (int j = 0; j < S; ++j)
-                dst[j] = memory[S - 1 - j];
+                dst[j] = widen(memory[S - 1 - j]);
         } else {
 #pragma unroll
             for (int j = 0; j < S; ++j)
-                dst[j] = memory[j];
+                dst[j] = widen(memory[j]);
         }
         return;
     }
 #pragma unroll
     for (int j = 0; j < S; ++j) {
         const size_t m = span.at<S>(p0, j);
-        dst[j] = span.holds(m) ? src[m] : fill;
+        dst[j] = span.holds(m) ? widen(src[m]) : fill;
     }
 }
 
-/* Stores the slice's values that the span holds, from kernel order. */
-template <typename T, int S>
-__device__ __forceinline__ void store_slice(T *dst, size_t p0, const Span &span, const T (&src)[S])
+/* Stores the slice's values that the span holds, from kernel order, each rounded once. */
+template <typename Storage, typename T, int S>
+__device__ __forceinline__ void store_slice(Storage *dst, size_t p0, const Span &span,
+                                            const T (&src)[S])
 {
     if (span.holds(p0) && span.holds(p0 + S - 1)) {
-        using V = typename Vector<T>::type;
-        constexpr int PER = sizeof(V) / sizeof(T);
-        T memory[S];
+        using Vectors = Slice<Storage, S>;
+        Storage memory[S];
         if (span.descending) {
 #pragma unroll
             for (int j = 0; j < S; ++j)
-                memory[S - 1 - j] = src[j];
+                memory[S - 1 - j] = narrow<Storage>(src[j]);
         } else {
 #pragma unroll
             for (int j = 0; j < S; ++j)
-                memory[j] = src[j];
+                memory[j] = narrow<Storage>(src[j]);
         }
 #pragma unroll
-        for (int k = 0; k < S / PER; ++k) {
-            V vector;
-            memcpy(&vector, &memory[k * PER], sizeof vector);
-            reinterpret_cast<V *>(dst + p0)[k] = vector;
+        for (int k = 0; k < Vectors::VECTORS; ++k) {
+            uint4 vector;
+            memcpy(&vector, &memory[k * Vectors::PER], sizeof vector);
+            reinterpret_cast<uint4 *>(dst + p0)[k] = vector;
         }
         return;
     }
@@ -111,7 +109,7 @@ __device__ __forceinline__ void store_slice(T *dst, size_t p0, const Span &span,
     for (int j = 0; j < S; ++j) {
         const size_t m = span.at<S>(p0, j);
         if (span.holds(m))
-            dst[m] = src[j];
+            dst[m] = narrow<Storage>(src[j]);
     }
 }
 
@@ -121,8 +119,8 @@ __device__ __forceinline__ void store_slice(T *dst, size_t p0, const Span &span,
  * the kernel step after, or `edge` (h0 or 0) after the last. Only a and h are read beyond the
  * slice, so dx may overwrite dh and h may overwrite x slice by slice.
  */
-template <typename T, int S, bool BACKWARD>
-__device__ __forceinline__ void load_steps(const Arrays<T> &arr, size_t p0, const Span &span,
+template <typename E, typename T, int S, bool BACKWARD>
+__device__ __forceinline__ void load_steps(const Arrays<E> &arr, size_t p0, const Span &span,
                                            T edge, Steps<T, S, BACKWARD> &s)
 {
     load_slice(arr.v, p0, span, T(0), s.v);
@@ -132,7 +130,7 @@ __device__ __forceinline__ void load_steps(const Arrays<T> &arr, size_t p0, cons
         T a[S];
         load_slice(arr.a, p0, span, T(0), a);
         const size_t first = span.before(span.at<S>(p0, 0));
-        T previous = span.holds(first) ? arr.a[first] : T(0);
+        T previous = span.holds(first) ? widen(arr.a[first]) : T(0);
 #pragma unroll
         for (int j = 0; j < S; ++j) {
             s.c[j] = span.holds(span.at<S>(p0, j)) ? previous : T(1);
@@ -142,7 +140,7 @@ __device__ __forceinline__ void load_steps(const Arrays<T> &arr, size_t p0, cons
             T h[S];
             load_slice(arr.h, p0, span, edge, h);
             const size_t last = span.after(span.at<S>(p0, S - 1));
-            T next = span.holds(last) ? arr.h[last] : edge;
+            T next = span.holds(last) ? widen(arr.h[last]) : edge;
 #pragma unroll
             for (int j = S - 1; j >= 0; --j) {
                 s.entering[j] = next;
@@ -152,8 +150,8 @@ __device__ __forceinline__ void load_steps(const Arrays<T> &arr, size_t p0, cons
     }
 }
 
-template <typename T, int S, bool BACKWARD>
-__device__ __forceinline__ void store_steps(const Arrays<T> &arr, size_t p0, const Span &span,
+template <typename E, typename T, int S, bool BACKWARD>
+__device__ __forceinline__ void store_steps(const Arrays<E> &arr, size_t p0, const Span &span,
                                             const Steps<T, S, BACKWARD> &s)
 {
     store_slice(arr.out, p0, span, s.v);
@@ -169,15 +167,16 @@ __device__ __forceinline__ void store_steps(const Arrays<T> &arr, size_t p0, con
 }
 
 /* Sequence g's span, its first and last chunk of `chunk` elements, and its edge state. */
-template <typename T> struct Sequence {
+template <typename E> struct Sequence {
+    using T = typename E::Real;
     Span span;
     size_t first_chunk, last_chunk;
     T edge; /* h0 or 0: the forward state before the sequence */
 
-    __device__ Sequence(const Arrays<T> &arr, const Walk &walk, size_t g, size_t chunk)
+    __device__ Sequence(const Arrays<E> &arr, const Walk &walk, size_t g, size_t chunk)
         : span{g * walk.outer_stride, g * walk.outer_stride + walk.steps, walk.descending},
           first_chunk(span.lo / chunk), last_chunk((span.hi - 1) / chunk),
-          edge(arr.h0 ? arr.h0[g] : T(0))
+          edge(arr.h0 ? widen(arr.h0[g]) : T(0))
     {
     }
     __device__ size_t chunks() const
@@ -203,21 +202,30 @@ template <typename T> struct Sequence {
     }
 };
 
+/* dh0 = a * dx at the forward scan's first step, given the last state in kernel order. */
+template <typename E, typename T>
+__device__ __forceinline__ void store_dh0(const Arrays<E> &arr, const Sequence<E> &seq, size_t g,
+                                          T last_state)
+{
+    arr.dh0[g] = narrow<typename E::Data>(widen(arr.a[seq.forward_first()]) * last_state);
+}
+
 /*
  * One group of WARPS warps per sequence (a warp, or the whole block), walking it chunk by chunk
  * with the state carried between chunks. The next chunk's loads are issued before the current chunk
  * is scanned, so they are in flight during its shuffles and barrier.
  */
-template <typename T, bool BACKWARD, int WARPS>
-__global__ void __launch_bounds__(BLOCK) sequences_chunked(Arrays<T> arr, Walk walk)
+template <typename E, bool BACKWARD, int WARPS>
+__global__ void __launch_bounds__(BLOCK) sequences_chunked(Arrays<E> arr, Walk walk)
 {
+    using T = typename E::Real;
     constexpr int S = Items<T>::chunked, GROUP = WARPS * WARP, GROUPS = BLOCK / GROUP;
     __shared__ Pair<T> totals[2][WARPS]; /* two so that one barrier per chunk suffices */
     const int rank = threadIdx.x % GROUP, warp = rank / WARP;
     size_t parity = 0;
     for (size_t g = blockIdx.x * size_t{GROUPS} + threadIdx.x / GROUP; g < walk.outer;
          g += size_t{gridDim.x} * GROUPS) {
-        const Sequence<T> seq(arr, walk, g, GROUP * S);
+        const Sequence<E> seq(arr, walk, g, GROUP * S);
         const size_t chunks = seq.chunks();
         T carry = seq.template initial<BACKWARD>();
         Steps<T, S, BACKWARD> current, next;
@@ -245,7 +253,7 @@ __global__ void __launch_bounds__(BLOCK) sequences_chunked(Arrays<T> arr, Walk w
         }
         if constexpr (BACKWARD) {
             if (arr.dh0 && rank == 0)
-                arr.dh0[g] = arr.a[seq.forward_first()] * carry;
+                store_dh0(arr, seq, g, carry);
         }
     }
 }
@@ -256,10 +264,11 @@ __global__ void __launch_bounds__(BLOCK) sequences_chunked(Arrays<T> arr, Walk w
  * single pass. Tiles of different sequences interleave (tile = chunk index * outer + sequence) to
  * spread the blocks in flight over the chains.
  */
-template <typename T, bool BACKWARD>
+template <typename E, bool BACKWARD>
 __global__ void __launch_bounds__(BLOCK)
-    sequences_look_back(Arrays<T> arr, Walk walk, TileStates<T> ts)
+    sequences_look_back(Arrays<E> arr, Walk walk, TileStates<typename E::Real> ts)
 {
+    using T = typename E::Real;
     constexpr int S = Items<T>::look_back, CHUNK = BLOCK * S;
     __shared__ Pair<T> totals[BLOCK_WARPS];
     __shared__ unsigned long long tile_shared;
@@ -270,7 +279,7 @@ __global__ void __launch_bounds__(BLOCK)
         if (tile >= ts.tiles)
             return;
         const size_t g = tile % walk.outer, index = tile / walk.outer;
-        const Sequence<T> seq(arr, walk, g, CHUNK);
+        const Sequence<E> seq(arr, walk, g, CHUNK);
         if (index >= seq.chunks())
             continue; /* the chunk count bound exceeds this sequence's: nobody waits for it */
         const size_t p0 = seq.template slice<BLOCK, S>(index, threadIdx.x);
@@ -292,7 +301,7 @@ __global__ void __launch_bounds__(BLOCK)
             tile_in = in;
             if constexpr (BACKWARD) {
                 if (arr.dh0 && index + 1 == seq.chunks())
-                    arr.dh0[g] = arr.a[seq.forward_first()] * out;
+                    store_dh0(arr, seq, g, out);
             }
         }
         __syncthreads();

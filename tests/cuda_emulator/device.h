@@ -30,11 +30,8 @@
 /* The float overloads, which device code gets without std::. */
 using std::fma;
 
-struct alignas(16) float4 {
-    float x, y, z, w;
-};
-struct alignas(16) double2 {
-    double x, y;
+struct alignas(16) uint4 {
+    unsigned x, y, z, w;
 };
 
 inline void __syncthreads()

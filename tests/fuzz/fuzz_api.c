@@ -185,13 +185,6 @@ static allowed_set buffer_rules(const linrec_context *ctx, const array *arrays, 
     return allowed;
 }
 
-/* The backends with scan kernels for the half types (backend.h's scan_elements): today all but
- * cuda. */
-static int has_half_kernels(const linrec_context *ctx)
-{
-    return strcmp(linrec_context_backend(ctx), "cuda") != 0;
-}
-
 /* What a scan call may return. */
 static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const array *arrays,
                               size_t count, int buffers)
@@ -208,7 +201,7 @@ static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const a
         allowed |= buffer_rules(ctx, arrays, count);
     if (allowed)
         return allowed;
-    return s->half && !has_half_kernels(ctx) ? ALLOW(LINREC_ERR_UNSUPPORTED) : ALLOW(LINREC_OK);
+    return ALLOW(LINREC_OK); /* every backend has kernels for every element kind */
 }
 
 /* ---- Reading the input ---- */

@@ -40,8 +40,8 @@ enum {
     BUFFERS = 1 << 7
 };
 
-/* Bits of the mode byte: a half dtype (f16, or bf16 with F64 set) on the backends that have them,
- * then with f32 coefficients; the medium size class. */
+/* Bits of the mode byte: a half dtype (f16, or bf16 with F64 set), then with f32 coefficients;
+ * the medium size class. */
 enum {
     MODE_GIVE_H = 1 << 4,
     MODE_HALF = 1 << 5,
@@ -116,7 +116,7 @@ static scan_case read_case(fuzz_input *in, const fuzz_variant *variant)
     size_t elements = fuzz_elements_cap(in, mode & MODE_MEDIUM, long_elements(variant));
     sc.give_h = (mode & MODE_GIVE_H) != 0;
     linrec_problem *p = &sc.problem;
-    int half = (mode & MODE_HALF) && strcmp(variant->backend, "cuda") != 0; /* cuda: none yet */
+    int half = (mode & MODE_HALF) != 0;
     p->dtype = half ? (sc.flags & F64 ? LINREC_BF16 : LINREC_F16)
                     : (sc.flags & F64 ? LINREC_F64 : LINREC_F32);
     p->layout = (linrec_layout)(mode % 3);

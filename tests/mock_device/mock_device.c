@@ -2,7 +2,8 @@
  * A stand-in for a GPU plugin, loaded under the name "cuda" from its own folder by the
  * suite_mock_device_plugin test. Its "device memory" is host memory behind a tagged handle that
  * every operation checks, so a host pointer reaching a device operation fails loudly. It offers no
- * host-pointer scan, so the core must stage host calls through its buffers.
+ * host-pointer scan, so the core must stage host calls through its buffers. MOCK_SCAN_ELEMENTS,
+ * set by tests/CMakeLists.txt, is the set of element kinds it declares (backend.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,7 +112,7 @@ static linrec_status mock_scan_backward(void *state, const linrec__backward_args
 static const linrec__backend mock_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "cuda",
-    .scan_elements = LINREC__EVERY_ELEMENT,
+    .scan_elements = MOCK_SCAN_ELEMENTS,
     .flags = 0,
     .open = mock_open,
     .close = mock_close,
