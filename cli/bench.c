@@ -39,7 +39,7 @@ static void usage(FILE *out)
         "                            (default %s)\n"
         "  --sizes LO:HI             sweep: each shape with one size written * (e.g. 1x*x1:tbc)\n"
         "                            runs at 2^LO, 2^LO+1 ... 2^HI elements, * growing\n"
-        "  --dtype f32|f64|f16|bf16  element type (default f32)\n"
+        "  --dtype f32|f64|f16|bf16|c64|c128  element type (default f32)\n"
         "  --coefficients f32        with f16 or bf16: a and da in f32 (LINREC_COEFFICIENTS_F32)\n"
         "  --backward                time the backward pass (with da) instead of forward\n"
         "  --reverse                 run with LINREC_REVERSE\n"
@@ -175,8 +175,10 @@ static int parse_options(int argc, char **argv, bench_options *o, char *shapes, 
             }
         } else if (value && strcmp(arg, "--dtype") == 0 && ++i) {
             if (!parse_dtype(value, &o->dtype)) {
-                fprintf(stderr, "linrec bench: bad --dtype \"%s\" (want f32, f64, f16 or bf16)\n",
-                        value);
+                fprintf(
+                    stderr,
+                    "linrec bench: bad --dtype \"%s\" (want f32, f64, f16, bf16, c64 or c128)\n",
+                    value);
                 return 0;
             }
         } else if (value && strcmp(arg, "--coefficients") == 0 && ++i) {
@@ -218,7 +220,13 @@ static void fill(void *data, size_t count, linrec_dtype dtype, double lo, double
     for (size_t i = 0; i < count; i++) {
         state = state * 1664525u + 1013904223u;
         double value = lo + (hi - lo) * (double)(state >> 8) / 16777216.0;
-        if (dtype == LINREC_F64)
+        /* A complex value of that modulus, at a phase from the same state. */
+        double phase = 6.283185307179586 * (double)(state & 0xffu) / 256.0;
+        if (dtype == LINREC_C64)
+            ((float _Complex *)data)[i] = (float _Complex)(value * cexp(I * phase));
+        else if (dtype == LINREC_C128)
+            ((double _Complex *)data)[i] = value * cexp(I * phase);
+        else if (dtype == LINREC_F64)
             ((double *)data)[i] = value;
         else if (dtype == LINREC_F16)
             ((uint16_t *)data)[i] = linrec__f16_from_f32((float)value);

@@ -4,10 +4,11 @@
 
 #include "bench.h"
 
-/* "f32", "f64", "f16", "bf16", or "f16/a32" and "bf16/a32" under f32 coefficients. */
+/* "f32", "f64", "f16", "bf16", "c64", "c128", or "f16/a32" and "bf16/a32" under f32
+ * coefficients. */
 const char *bench_dtype_name(linrec_dtype dtype)
 {
-    static const char *const names[] = {"f32", "f64", "f16", "bf16"};
+    static const char *const names[] = {"f32", "f64", "f16", "bf16", "c64", "c128"};
     return (unsigned)dtype < sizeof names / sizeof names[0] ? names[dtype] : NULL;
 }
 

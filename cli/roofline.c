@@ -125,9 +125,11 @@ static void kernel_half(const roofline_arrays *r, size_t begin, size_t end)
 
 static void run_share(const roofline_arrays *r, int thread, int threads)
 {
-    size_t begin = r->count * (size_t)thread / (size_t)threads;
-    size_t end = r->count * (size_t)(thread + 1) / (size_t)threads;
-    if (r->dtype == LINREC_F64)
+    /* A complex element moves as one f64 (c64) or two (c128): the same bytes. */
+    size_t count = r->dtype == LINREC_C128 ? 2 * r->count : r->count;
+    size_t begin = count * (size_t)thread / (size_t)threads;
+    size_t end = count * (size_t)(thread + 1) / (size_t)threads;
+    if (r->dtype == LINREC_F64 || r->dtype == LINREC_C64 || r->dtype == LINREC_C128)
         kernel_f64(r, begin, end);
     else if (r->dtype == LINREC_F16 || r->dtype == LINREC_BF16)
         kernel_half(r, begin, end);

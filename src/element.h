@@ -4,7 +4,8 @@
  *
  * A kind names a storage type for the coefficients (a, da), one for the data (x, h, h0, dh, dx,
  * dh0) and the arithmetic type the recurrence runs in. Kernels are written once over "load and
- * widen" / "narrow and store" and instantiated per kind by element_instances.h.
+ * widen" / "narrow and store" and instantiated per kind by element_instances.h. The complex kinds
+ * come last, so that a backend without complex kernels instantiates the real kinds alone.
  */
 #ifndef LINREC_SRC_ELEMENT_H
 #define LINREC_SRC_ELEMENT_H
@@ -22,23 +23,35 @@ typedef enum linrec__element {
     LINREC__ELEMENT_BF16,     /* every array bf16, arithmetic f32 */
     LINREC__ELEMENT_F16_A32,  /* a, da f32; the others f16 (LINREC_COEFFICIENTS_F32) */
     LINREC__ELEMENT_BF16_A32, /* a, da f32; the others bf16 */
+    LINREC__ELEMENT_C64,      /* every array complex f32: interleaved (real, imaginary) pairs */
+    LINREC__ELEMENT_C128,     /* every array complex f64 */
     LINREC__ELEMENTS
 } linrec__element;
 
-/* As macros, for #if: every kind, and the kinds whose arrays are all of the arithmetic type,
- * which come first. */
-#define LINREC__ELEMENTS_ALL 6
+/* As macros, for #if: every kind; the real kinds, which come before the complex ones; and the
+ * kinds whose arrays are all of the arithmetic type, which come first. */
+#define LINREC__ELEMENTS_ALL 8
+#define LINREC__ELEMENTS_REAL 6
 #define LINREC__ELEMENTS_FULL 2
 
-/* Bit of a kind in a backend's set of kinds; the two sets every backend has today. */
+/* Bit of a kind in a backend's set of kinds, and the three sets that backends declare. */
 #define LINREC__ELEMENT_BIT(kind) (1u << (kind))
 #define LINREC__EVERY_ELEMENT ((1u << LINREC__ELEMENTS_ALL) - 1u)
+#define LINREC__REAL_ELEMENTS ((1u << LINREC__ELEMENTS_REAL) - 1u)
 #define LINREC__FULL_ELEMENTS ((1u << LINREC__ELEMENTS_FULL) - 1u)
 
-/* An array of `name`'s instances indexed by kind, as element_instances.h names them. */
+/* An array of `name`'s instances indexed by kind, as element_instances.h names them: of every
+ * kind, or of the real kinds alone (a backend without complex kernels; the core never hands it a
+ * complex kind). */
+#define LINREC__REAL_ELEMENT_INSTANCES(name)                                                       \
+    name##_f32, name##_f64, name##_f16, name##_bf16, name##_f16a32, name##_bf16a32
 #define LINREC__ELEMENT_TABLE(name)                                                                \
     {                                                                                              \
-        name##_f32, name##_f64, name##_f16, name##_bf16, name##_f16a32, name##_bf16a32             \
+        LINREC__REAL_ELEMENT_INSTANCES(name), name##_c64, name##_c128                              \
+    }
+#define LINREC__REAL_ELEMENT_TABLE(name)                                                           \
+    {                                                                                              \
+        LINREC__REAL_ELEMENT_INSTANCES(name)                                                       \
     }
 
 /* The kind of a valid (dtype, flags) pair. */
@@ -48,6 +61,10 @@ static inline linrec__element linrec__element_of(linrec_dtype dtype, unsigned fl
     switch (dtype) {
     case LINREC_F64:
         return LINREC__ELEMENT_F64;
+    case LINREC_C64:
+        return LINREC__ELEMENT_C64;
+    case LINREC_C128:
+        return LINREC__ELEMENT_C128;
     case LINREC_F16:
         return coefficients_f32 ? LINREC__ELEMENT_F16_A32 : LINREC__ELEMENT_F16;
     case LINREC_BF16:
@@ -68,6 +85,10 @@ static inline size_t linrec__dtype_size(linrec_dtype dtype)
     case LINREC_F16:
     case LINREC_BF16:
         return 2;
+    case LINREC_C64:
+        return 8;
+    case LINREC_C128:
+        return 16;
     }
     return 0;
 }
@@ -84,6 +105,10 @@ static inline const char *linrec__dtype_name(linrec_dtype dtype)
         return "LINREC_F16";
     case LINREC_BF16:
         return "LINREC_BF16";
+    case LINREC_C64:
+        return "LINREC_C64";
+    case LINREC_C128:
+        return "LINREC_C128";
     }
     return NULL;
 }
@@ -91,8 +116,8 @@ static inline const char *linrec__dtype_name(linrec_dtype dtype)
 /* The kind's short name, as benchmarks and messages print it. */
 static inline const char *linrec__element_name(linrec__element kind)
 {
-    static const char *const names[LINREC__ELEMENTS] = {"f32",  "f64",         "f16",
-                                                        "bf16", "f16 (a f32)", "bf16 (a f32)"};
+    static const char *const names[LINREC__ELEMENTS] = {
+        "f32", "f64", "f16", "bf16", "f16 (a f32)", "bf16 (a f32)", "c64", "c128"};
     return (unsigned)kind < LINREC__ELEMENTS ? names[kind] : "?";
 }
 
@@ -178,5 +203,40 @@ typedef uint16_t linrec__storage_bf16;
 #define linrec__narrow_f64(value) (value)
 #define linrec__narrow_f16(value) linrec__f16_from_f32(value)
 #define linrec__narrow_bf16(value) linrec__bf16_from_f32(value)
+
+/* The arithmetic of the real types, by name, as element_instances.h builds E_MUL and E_CONJ. */
+#define linrec__mul_f32(a, b) ((a) * (b))
+#define linrec__mul_f64(a, b) ((a) * (b))
+#define linrec__conj_f32(value) (value)
+#define linrec__conj_f64(value) (value)
+
+/* The complex types, for C only (the CUDA plugin's C++ has its own rows, backends/cuda): C's
+ * float _Complex has the interleaved layout of the API's complex dtypes. Products are the plain
+ * formula, as every device computes them: C's own operator would recover infinities from NaN
+ * results (Annex G), which no GPU kernel does, and call into libgcc to do it. */
+#ifndef __cplusplus
+#include <complex.h>
+
+typedef float _Complex linrec__storage_c64;
+typedef double _Complex linrec__storage_c128;
+#define linrec__widen_c64(value) (value)
+#define linrec__widen_c128(value) (value)
+#define linrec__narrow_c64(value) (value)
+#define linrec__narrow_c128(value) (value)
+#define linrec__conj_c64(value) conjf(value)
+#define linrec__conj_c128(value) conj(value)
+
+static inline float _Complex linrec__mul_c64(float _Complex a, float _Complex b)
+{
+    float ar = crealf(a), ai = cimagf(a), br = crealf(b), bi = cimagf(b);
+    return CMPLXF(ar * br - ai * bi, ar * bi + ai * br);
+}
+
+static inline double _Complex linrec__mul_c128(double _Complex a, double _Complex b)
+{
+    double ar = creal(a), ai = cimag(a), br = creal(b), bi = cimag(b);
+    return CMPLX(ar * br - ai * bi, ar * bi + ai * br);
+}
+#endif
 
 #endif /* LINREC_SRC_ELEMENT_H */

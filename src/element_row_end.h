@@ -6,3 +6,4 @@
 #undef E_REAL_NAME
 #undef E_COEF_NAME
 #undef E_DATA_NAME
+#undef E_COMPLEX

@@ -21,7 +21,7 @@ linrec_status linrec__shape_init(const linrec_problem *p, linrec__shape *shape)
         return linrec__fail(LINREC_ERR_INVALID_ARGUMENT, "the problem pointer is NULL");
     if (!linrec__dtype_name(p->dtype))
         return linrec__fail(LINREC_ERR_INVALID_ARGUMENT,
-                            "problem dtype %d is not LINREC_F32, _F64, _F16 or _BF16",
+                            "problem dtype %d is not LINREC_F32, _F64, _F16, _BF16, _C64 or _C128",
                             (int)p->dtype);
     if (p->layout != LINREC_LAYOUT_TBC && p->layout != LINREC_LAYOUT_BTC &&
         p->layout != LINREC_LAYOUT_BCT)

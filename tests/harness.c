@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <complex.h>
 #include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
@@ -44,9 +45,23 @@ size_t test_element_size(linrec_dtype dtype)
     case LINREC_F16:
     case LINREC_BF16:
         return sizeof(uint16_t);
+    case LINREC_C64:
+        return sizeof(float _Complex);
+    case LINREC_C128:
+        return sizeof(double _Complex);
     default:
         return sizeof(float);
     }
+}
+
+int test_is_complex(linrec_dtype dtype)
+{
+    return dtype == LINREC_C64 || dtype == LINREC_C128;
+}
+
+size_t test_components(linrec_dtype dtype)
+{
+    return test_is_complex(dtype) ? 2 : 1;
 }
 
 linrec_dtype test_coefficient_dtype(const linrec_problem *p)
@@ -67,7 +82,7 @@ size_t test_states(const linrec_problem *p)
 test_array test_array_new(linrec_dtype dtype, size_t count)
 {
     test_array array = {dtype, count, calloc(count ? count : 1, test_element_size(dtype)),
-                        calloc(count ? count : 1, sizeof(double))};
+                        calloc(count ? count * test_components(dtype) : 1, sizeof(double))};
     cr_assert(array.data && array.values, "test allocation of %zu elements failed", count);
     return array;
 }
@@ -76,7 +91,13 @@ test_array test_array_random(linrec_dtype dtype, size_t count, test_rng *rng, do
 {
     test_array array = test_array_new(dtype, count);
     for (size_t i = 0; i < count; i++)
-        test_array_set(&array, i, test_uniform(rng, lo, hi));
+        if (test_is_complex(dtype)) {
+            double modulus = test_uniform(rng, lo, hi),
+                   phase = test_uniform(rng, -3.14159265358979, 3.14159265358979);
+            test_array_set_complex(&array, i, modulus * cexp(I * phase));
+        } else {
+            test_array_set(&array, i, test_uniform(rng, lo, hi));
+        }
     return array;
 }
 
@@ -107,16 +128,36 @@ void test_array_set(test_array *array, size_t i, double value)
     array->values[i] = test_array_get(array, i);
 }
 
+double _Complex test_array_get_complex(const test_array *array, size_t i)
+{
+    return array->dtype == LINREC_C128 ? ((const double _Complex *)array->data)[i]
+                                       : ((const float _Complex *)array->data)[i];
+}
+
+void test_array_set_complex(test_array *array, size_t i, double _Complex value)
+{
+    if (array->dtype == LINREC_C128)
+        ((double _Complex *)array->data)[i] = value;
+    else
+        ((float _Complex *)array->data)[i] = (float _Complex)value;
+    double _Complex stored = test_array_get_complex(array, i);
+    array->values[2 * i] = creal(stored);
+    array->values[2 * i + 1] = cimag(stored);
+}
+
 void test_array_sync(test_array *array)
 {
     for (size_t i = 0; i < array->count; i++)
-        array->values[i] = test_array_get(array, i);
+        if (test_is_complex(array->dtype))
+            test_array_set_complex(array, i, test_array_get_complex(array, i));
+        else
+            array->values[i] = test_array_get(array, i);
 }
 
 const char *test_dtype_name(linrec_dtype dtype)
 {
-    static const char *names[] = {"f32", "f64", "f16", "bf16"};
-    return (unsigned)dtype < 4 ? names[dtype] : "?";
+    static const char *names[] = {"f32", "f64", "f16", "bf16", "c64", "c128"};
+    return (unsigned)dtype < sizeof names / sizeof names[0] ? names[dtype] : "?";
 }
 
 const char *test_describe(const linrec_problem *p)
@@ -129,19 +170,40 @@ const char *test_describe(const linrec_problem *p)
     return text;
 }
 
+/* |got_i - want_i|, a modulus for a complex dtype. */
+static long double element_error(const test_array *got, size_t i, const long double *want)
+{
+    if (!test_is_complex(got->dtype))
+        return fabsl((long double)test_array_get(got, i) - want[i]);
+    double _Complex value = test_array_get_complex(got, i);
+    return hypotl((long double)creal(value) - want[2 * i],
+                  (long double)cimag(value) - want[2 * i + 1]);
+}
+
+/* An element's value (one number, or a complex one's two), as a failure message shows it. */
+static void describe_value(linrec_dtype dtype, const long double *value, char *text, size_t size)
+{
+    if (test_is_complex(dtype))
+        snprintf(text, size, "%.9Lg%+.9Lgi", value[0], value[1]);
+    else
+        snprintf(text, size, "%.9Lg", value[0]);
+}
+
 void test_expect_close(const char *what, const linrec_problem *p, const test_array *got,
                        const long double *want, const long double *bound)
 {
     /* The arithmetic's epsilon: the half types compute in f32. */
-    long double epsilon = p->dtype == LINREC_F64 ? DBL_EPSILON : FLT_EPSILON;
-    long double floor = p->dtype == LINREC_F64 ? DBL_MIN : FLT_MIN;
+    int doubles = p->dtype == LINREC_F64 || p->dtype == LINREC_C128;
+    long double epsilon = doubles ? DBL_EPSILON : FLT_EPSILON;
+    long double floor = doubles ? DBL_MIN : FLT_MIN;
     long double worst = 0;
     size_t worst_at = 0;
     for (size_t i = 0; i < got->count; i++) {
-        long double error = fabsl((long double)test_array_get(got, i) - want[i]);
+        long double error = element_error(got, i, want);
         /* The output's own rounding is allowed on top, counted as that many epsilons. */
-        error -= test_half_rounding(got->dtype,
-                                    fabsl(want[i]) + TEST_ERROR_EPSILONS * epsilon * bound[i]);
+        if (test_is_half(got->dtype))
+            error -= test_half_rounding(got->dtype,
+                                        fabsl(want[i]) + TEST_ERROR_EPSILONS * epsilon * bound[i]);
         if (error < 0)
             error = 0;
         long double relative = error / (bound[i] + floor);
@@ -152,10 +214,30 @@ void test_expect_close(const char *what, const linrec_problem *p, const test_arr
                 break;
         }
     }
-    cr_assert(worst <= TEST_ERROR_EPSILONS * epsilon,
-              "%s on %s: element %zu is %.9Lg, reference %.9Lg (bound %.3Lg): error %.3Lg eps",
-              what, test_describe(p), worst_at, (long double)test_array_get(got, worst_at),
-              want[worst_at], bound[worst_at], worst / epsilon);
+    if (worst <= TEST_ERROR_EPSILONS * epsilon)
+        return;
+    long double got_value[2] = {0, 0};
+    if (test_is_complex(got->dtype)) {
+        double _Complex value = test_array_get_complex(got, worst_at);
+        got_value[0] = creal(value);
+        got_value[1] = cimag(value);
+    } else {
+        got_value[0] = test_array_get(got, worst_at);
+    }
+    char got_text[96], want_text[96];
+    describe_value(got->dtype, got_value, got_text, sizeof got_text);
+    describe_value(got->dtype, want + worst_at * test_components(got->dtype), want_text,
+                   sizeof want_text);
+    cr_assert_fail("%s on %s: element %zu is %s, reference %s (bound %.3Lg): error %.3Lg eps", what,
+                   test_describe(p), worst_at, got_text, want_text, bound[worst_at],
+                   worst / epsilon);
+}
+
+linrec_status test_scan_tiny(linrec_context *ctx, linrec_dtype dtype, unsigned flags)
+{
+    static long double _Complex memory[3][8]; /* 8 elements of any dtype */
+    linrec_problem p = {dtype, LINREC_LAYOUT_TBC, 1, 4, 2, flags};
+    return linrec_scan(ctx, &p, memory[0], memory[1], NULL, memory[2]);
 }
 
 test_case test_case_new(const linrec_problem *p, uint64_t seed, int smooth)
@@ -191,7 +273,7 @@ void test_forward(linrec_context *ctx, test_case *tc, int with_h0, int in_place)
 {
     const linrec_problem *p = &tc->problem;
     size_t n = test_elements(p);
-    long double *want = reference_array(n), *bound = reference_array(n);
+    long double *want = reference_array(n * test_components(p->dtype)), *bound = reference_array(n);
     const double *h0 = with_h0 ? tc->h0.values : NULL;
     ref_forward(p, tc->a.values, tc->x.values, h0, want, bound);
 
@@ -212,8 +294,9 @@ void test_backward(linrec_context *ctx, test_case *tc, int with_h0, int in_place
 {
     const linrec_problem *p = &tc->problem;
     size_t n = test_elements(p), s = test_states(p);
-    ref_gradients ref = {reference_array(n), reference_array(n), reference_array(n),
-                         reference_array(n), reference_array(s), reference_array(s)};
+    size_t k = test_components(p->dtype);
+    ref_gradients ref = {reference_array(n * k), reference_array(n),     reference_array(n * k),
+                         reference_array(n),     reference_array(s * k), reference_array(s)};
     const double *h0 = with_h0 ? tc->h0.values : NULL;
     ref_backward(p, tc->a.values, h0, tc->h.values, tc->dh.values, &ref);
 

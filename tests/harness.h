@@ -35,7 +35,7 @@ size_t test_below(test_rng *rng, size_t n);
 
 /* An array as the library sees it (`data`, of its own dtype: the problem's, or f32 for a and da
  * under LINREC_COEFFICIENTS_F32) and as the reference sees it (`values`, the same numbers as
- * doubles). */
+ * doubles; for a complex dtype two per element, real then imaginary, as `data` holds them). */
 typedef struct test_array {
     linrec_dtype dtype;
     size_t count;
@@ -44,15 +44,22 @@ typedef struct test_array {
 } test_array;
 
 test_array test_array_new(linrec_dtype dtype, size_t count);
-/* Fills with uniform values in [lo, hi), rounded to the dtype. */
+/* Fills with uniform values in [lo, hi), rounded to the dtype; for a complex dtype, values of such
+ * a modulus (a negative one turns the phase) at a uniform phase. */
 test_array test_array_random(linrec_dtype dtype, size_t count, test_rng *rng, double lo, double hi);
 void test_array_free(test_array *array);
 double test_array_get(const test_array *array, size_t i);
 void test_array_set(test_array *array, size_t i, double value);
+/* Element i of an array of a complex dtype. */
+double _Complex test_array_get_complex(const test_array *array, size_t i);
+void test_array_set_complex(test_array *array, size_t i, double _Complex value);
 /* Refreshes `values` from `data` after the library wrote it. */
 void test_array_sync(test_array *array);
 
 size_t test_element_size(linrec_dtype dtype);
+int test_is_complex(linrec_dtype dtype);
+/* Numbers per element: 2 for a complex dtype (real, imaginary), else 1. */
+size_t test_components(linrec_dtype dtype);
 /* The dtype of a and da: f32 under LINREC_COEFFICIENTS_F32, otherwise the problem's. */
 linrec_dtype test_coefficient_dtype(const linrec_problem *p);
 const char *test_dtype_name(linrec_dtype dtype);
@@ -63,10 +70,16 @@ size_t test_states(const linrec_problem *p);
 const char *test_describe(const linrec_problem *p);
 
 /* Asserts every element of `got` is within TEST_ERROR_EPSILONS of `want` relative to `bound`,
- * epsilons of the arithmetic (f32 for the half types); an output of a half type may also be off
- * by the one rounding into it, half a unit in its last place. */
+ * epsilons of the arithmetic (f32 for the half types and c64, f64 for c128); an output of a half
+ * type may also be off by the one rounding into it, half a unit in its last place. For a complex
+ * dtype `want` holds (real, imaginary) pairs, `bound` one modulus per element, and the error is
+ * the modulus of the difference. */
 void test_expect_close(const char *what, const linrec_problem *p, const test_array *got,
                        const long double *want, const long double *bound);
+
+/* linrec_scan of a problem of 1 x 4 x 2 elements of `dtype` with `flags`, on static memory of
+ * any dtype's size: whether the backend takes the combination, and the sentence if not. */
+linrec_status test_scan_tiny(linrec_context *ctx, linrec_dtype dtype, unsigned flags);
 
 /* Random data for a problem and the reference's answers, forward and backward. */
 typedef struct test_case {
@@ -74,7 +87,7 @@ typedef struct test_case {
     test_array a, x, h0, h, dh;
 } test_case;
 
-/* a in [-1, 1) (or [0.9, 1) when `smooth`), x, h0, h, dh in [-1, 1). */
+/* a in [-1, 1) (or [0.9, 1) when `smooth`), x, h0, h, dh in [-1, 1); moduli for complex dtypes. */
 test_case test_case_new(const linrec_problem *p, uint64_t seed, int smooth);
 void test_case_free(test_case *tc);
 

@@ -1,5 +1,6 @@
 #include "reference.h"
 
+#include <complex.h>
 #include <math.h>
 
 size_t ref_index(const linrec_problem *p, size_t b, size_t t, size_t c)
@@ -20,45 +21,47 @@ size_t ref_step_at(const linrec_problem *p, size_t k)
     return (p->flags & LINREC_REVERSE) ? p->steps - 1 - k : k;
 }
 
+#define R_FN(name) real_##name
+#define R_T long double
+#define R_LOAD(array, i) ((long double)(array)[i])
+#define R_STORE(out, i, v) ((out)[i] = (v))
+#define R_ABS(v) fabsl(v)
+#define R_CONJ(v) (v)
+#include "reference_loops.h"
+#undef R_FN
+#undef R_T
+#undef R_LOAD
+#undef R_STORE
+#undef R_ABS
+#undef R_CONJ
+
+static void store_complex(long double *out, size_t i, long double _Complex value)
+{
+    out[2 * i] = creall(value);
+    out[2 * i + 1] = cimagl(value);
+}
+
+#define R_FN(name) complex_##name
+#define R_T long double _Complex
+#define R_LOAD(array, i) CMPLXL((array)[2 * (i)], (array)[2 * (i) + 1])
+#define R_STORE(out, i, v) store_complex(out, i, v)
+#define R_ABS(v) cabsl(v)
+#define R_CONJ(v) conjl(v)
+#include "reference_loops.h"
+
+static int is_complex(const linrec_problem *p)
+{
+    return p->dtype == LINREC_C64 || p->dtype == LINREC_C128;
+}
+
 void ref_forward(const linrec_problem *p, const double *a, const double *x, const double *h0,
                  long double *h, long double *bound)
 {
-    for (size_t b = 0; b < p->batch; b++)
-        for (size_t c = 0; c < p->channels; c++) {
-            long double state = h0 ? h0[b * p->channels + c] : 0.0L;
-            long double state_abs = fabsl(state);
-            for (size_t k = 0; k < p->steps; k++) {
-                size_t i = ref_index(p, b, ref_step_at(p, k), c);
-                state = (long double)a[i] * state + (long double)x[i];
-                state_abs = fabsl((long double)a[i]) * state_abs + fabsl((long double)x[i]);
-                h[i] = state;
-                bound[i] = state_abs;
-            }
-        }
+    (is_complex(p) ? complex_forward : real_forward)(p, a, x, h0, h, bound);
 }
 
 void ref_backward(const linrec_problem *p, const double *a, const double *h0, const double *h,
                   const double *dh, const ref_gradients *out)
 {
-    for (size_t b = 0; b < p->batch; b++)
-        for (size_t c = 0; c < p->channels; c++) {
-            long double g = 0.0L, g_abs = 0.0L, a_next = 0.0L;
-            size_t first = 0;
-            for (size_t k = p->steps; k-- > 0;) {
-                size_t i = ref_index(p, b, ref_step_at(p, k), c);
-                g = (long double)dh[i] + a_next * g;
-                g_abs = fabsl((long double)dh[i]) + fabsl(a_next) * g_abs;
-                long double before = k > 0 ? h[ref_index(p, b, ref_step_at(p, k - 1), c)]
-                                     : h0  ? h0[b * p->channels + c]
-                                           : 0.0;
-                out->dx[i] = g;
-                out->dx_bound[i] = g_abs;
-                out->da[i] = g * before;
-                out->da_bound[i] = g_abs * fabsl(before);
-                a_next = a[i];
-                first = i;
-            }
-            out->dh0[b * p->channels + c] = (long double)a[first] * g;
-            out->dh0_bound[b * p->channels + c] = fabsl((long double)a[first]) * g_abs;
-        }
+    (is_complex(p) ? complex_backward : real_backward)(p, a, h0, h, dh, out);
 }

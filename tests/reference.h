@@ -17,7 +17,9 @@ size_t ref_index(const linrec_problem *p, size_t b, size_t t, size_t c);
 /* The step that comes `k`-th in the problem's direction. */
 size_t ref_step_at(const linrec_problem *p, size_t k);
 
-/* Forward: h and bound ([B*T*C] each, problem layout) from a, x and h0 ([B*C], may be NULL). */
+/* Forward: h and bound ([B*T*C] each, problem layout) from a, x and h0 ([B*C], may be NULL).
+ * For a complex dtype every array of values, and h, holds (real, imaginary) pairs; a bound is one
+ * modulus per element. Backward, likewise. */
 void ref_forward(const linrec_problem *p, const double *a, const double *x, const double *h0,
                  long double *h, long double *bound);
 

@@ -53,6 +53,13 @@ FORWARD_TEST(half_forward_a32, F16, TBC, LINREC_COEFFICIENTS_F32)
 FORWARD_TEST(half_forward_a32, F16, BCT, LINREC_COEFFICIENTS_F32)
 FORWARD_TEST(half_forward_a32, BF16, BTC, LINREC_COEFFICIENTS_F32)
 FORWARD_TEST(half_forward_a32, BF16, BCT, LINREC_COEFFICIENTS_F32)
+/* The complex types, in suites of their own (complex_*) likewise. */
+FORWARD_TEST(complex_forward, C64, TBC, 0)
+FORWARD_TEST(complex_forward, C64, BTC, 0)
+FORWARD_TEST(complex_forward, C64, BCT, 0)
+FORWARD_TEST(complex_forward, C128, TBC, 0)
+FORWARD_TEST(complex_forward, C128, BTC, 0)
+FORWARD_TEST(complex_forward, C128, BCT, 0)
 
 /* One sequence of more than 2^20 steps: what the parallel-over-time kernels exist for. */
 static void one_long_sequence(linrec_dtype dtype, linrec_layout layout, unsigned flags)
@@ -85,6 +92,12 @@ Test(half_long_sequence, forward_and_backward)
     one_long_sequence(LINREC_BF16, LINREC_LAYOUT_BCT, LINREC_REVERSE);
     one_long_sequence(LINREC_F16, LINREC_LAYOUT_BTC, LINREC_REVERSE | LINREC_COEFFICIENTS_F32);
     one_long_sequence(LINREC_BF16, LINREC_LAYOUT_BCT, LINREC_COEFFICIENTS_F32);
+}
+
+Test(complex_long_sequence, forward_and_backward)
+{
+    one_long_sequence(LINREC_C64, LINREC_LAYOUT_TBC, 0);
+    one_long_sequence(LINREC_C128, LINREC_LAYOUT_BCT, LINREC_REVERSE);
 }
 
 /* Few long sequences beside many channels: the shapes where backends switch strategy. */

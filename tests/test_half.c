@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,13 +196,6 @@ Test(half_precision, bf16_long_memory_needs_f32_coefficients)
 
 /* ---- What every backend checks, whether or not it has half kernels. ---- */
 
-static linrec_status scan_once(linrec_context *ctx, linrec_dtype dtype, unsigned flags)
-{
-    static unsigned char memory[4][64];
-    linrec_problem p = {dtype, LINREC_LAYOUT_TBC, 1, 4, 2, flags};
-    return linrec_scan(ctx, &p, memory[0], memory[1], NULL, memory[2]);
-}
-
 Test(dtypes, names_have_their_values)
 {
     cr_assert_eq(LINREC_F16, 2);
@@ -212,18 +206,19 @@ Test(dtypes, names_have_their_values)
 Test(dtypes, bad_combinations_name_the_flag_and_dtype)
 {
     linrec_context *ctx = test_context();
-    expect_failure(scan_once(ctx, LINREC_F32, LINREC_COEFFICIENTS_F32), LINREC_ERR_INVALID_ARGUMENT,
+    expect_failure(test_scan_tiny(ctx, LINREC_F32, LINREC_COEFFICIENTS_F32),
+                   LINREC_ERR_INVALID_ARGUMENT,
                    "LINREC_COEFFICIENTS_F32 is valid only with LINREC_F16 and LINREC_BF16, not "
                    "with LINREC_F32");
-    expect_failure(scan_once(ctx, LINREC_F64, LINREC_COEFFICIENTS_F32 | LINREC_REVERSE),
+    expect_failure(test_scan_tiny(ctx, LINREC_F64, LINREC_COEFFICIENTS_F32 | LINREC_REVERSE),
                    LINREC_ERR_INVALID_ARGUMENT, "not with LINREC_F64");
-    expect_failure(scan_once(ctx, LINREC_F16, 0x4u), LINREC_ERR_INVALID_ARGUMENT,
+    expect_failure(test_scan_tiny(ctx, LINREC_F16, 0x4u), LINREC_ERR_INVALID_ARGUMENT,
                    "problem flags 0x4 hold bits other than LINREC_REVERSE and "
                    "LINREC_COEFFICIENTS_F32");
-    expect_failure(scan_once(ctx, LINREC_BF16, LINREC_COEFFICIENTS_F32 | 0x80u),
+    expect_failure(test_scan_tiny(ctx, LINREC_BF16, LINREC_COEFFICIENTS_F32 | 0x80u),
                    LINREC_ERR_INVALID_ARGUMENT, "problem flags 0x82");
-    expect_failure(scan_once(ctx, (linrec_dtype)4, 0), LINREC_ERR_INVALID_ARGUMENT,
-                   "problem dtype 4 is not LINREC_F32, _F64, _F16 or _BF16");
+    expect_failure(test_scan_tiny(ctx, (linrec_dtype)6, 0), LINREC_ERR_INVALID_ARGUMENT,
+                   "problem dtype 6 is not LINREC_F32, _F64, _F16, _BF16, _C64 or _C128");
     linrec_context_destroy(ctx);
 }
 
@@ -259,24 +254,33 @@ Test(dtypes, served_or_refused_with_a_sentence)
         for (unsigned flags = 0; flags <= LINREC_COEFFICIENTS_F32;
              flags += LINREC_COEFFICIENTS_F32) {
             if (refused)
-                expect_failure(scan_once(ctx, halves[d], flags), LINREC_ERR_UNSUPPORTED,
+                expect_failure(test_scan_tiny(ctx, halves[d], flags), LINREC_ERR_UNSUPPORTED,
                                "has no scan kernels for");
             else
-                cr_expect_eq(scan_once(ctx, halves[d], flags), LINREC_OK, "%s",
+                cr_expect_eq(test_scan_tiny(ctx, halves[d], flags), LINREC_OK, "%s",
                              linrec_last_error());
         }
     linrec_context_destroy(ctx);
 }
 
-/* Fused cells take f32 and f64 only (cells.h). */
-Test(dtypes, cells_refuse_half_types)
+/* Fused cells take f32 and f64 only (cells.h): not the half types, nor the complex ones. */
+Test(dtypes, cells_refuse_half_and_complex_types)
 {
-    static unsigned char memory[4][64];
+    static double memory[4][16]; /* 8 elements of any dtype */
+    static const struct {
+        linrec_dtype dtype;
+        const char *name;
+    } refused[] = {
+        {LINREC_F16, "f16"}, {LINREC_BF16, "bf16"}, {LINREC_C64, "c64"}, {LINREC_C128, "c128"}};
     linrec_context *ctx = test_context();
     linrec_cell cell = {LINREC_CELL_GILR, LINREC_ACTIVATION_TANH};
-    linrec_problem p = {LINREC_F16, LINREC_LAYOUT_TBC, 1, 4, 2, 0};
     linrec_cell_inputs in = {.f = memory[0], .z = memory[1]};
-    expect_failure(linrec_cell_forward(ctx, &cell, &p, &in, NULL, memory[2], NULL),
-                   LINREC_ERR_UNSUPPORTED, "f32 and f64 only");
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        linrec_problem p = {refused[i].dtype, LINREC_LAYOUT_TBC, 1, 4, 2, 0};
+        char sentence[64];
+        snprintf(sentence, sizeof sentence, "f32 and f64 only, not %s", refused[i].name);
+        expect_failure(linrec_cell_forward(ctx, &cell, &p, &in, NULL, memory[2], NULL),
+                       LINREC_ERR_UNSUPPORTED, sentence);
+    }
     linrec_context_destroy(ctx);
 }

@@ -7,7 +7,8 @@
  * passes are the same recurrence out = coef * carry + x:
  *   forward:  coef = a, x = x, out = h;
  *   backward: coef = a of the step before in scan order (the next one in time), x = dh, out = dx,
- *             and, when da is wanted, da = out * hprev with hprev = h of the step after.
+ *             and, when da is wanted, da = out * hprev with hprev = h of the step after; for a
+ *             complex kind coef and hprev enter conjugated (linrec.h), which `conjugate` says.
  */
 #ifndef LINREC_BACKENDS_OPENMP_H
 #define LINREC_BACKENDS_OPENMP_H
@@ -23,7 +24,8 @@ typedef struct linrec__openmp_span {
     void *da;          /* may be NULL */
     size_t steps, lanes;
     ptrdiff_t step;
-    int stream; /* the outputs are too large to stay cached: write them around the cache */
+    int stream;    /* the outputs are too large to stay cached: write them around the cache */
+    int conjugate; /* backward of a complex kind: coef and hprev are used conjugated */
 } linrec__openmp_span;
 
 /* Kernels of one instruction set, indexed by element kind (element.h). The carry, A and X rows

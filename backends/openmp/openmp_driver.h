@@ -43,8 +43,16 @@ static ptrdiff_t FN(step)(const JOB *j)
 static linrec__openmp_span FN(span)(const JOB *j, size_t at, size_t steps, size_t lanes)
 {
     ptrdiff_t step = FN(step)(j);
-    linrec__openmp_span span = {j->a + at, j->x + at, j->out + at, NULL,           NULL,
-                                steps,     lanes,     step,        j->plan->stream};
+    linrec__openmp_span span = {j->a + at,
+                                j->x + at,
+                                j->out + at,
+                                NULL,
+                                NULL,
+                                steps,
+                                lanes,
+                                step,
+                                j->plan->stream,
+                                j->backward && E_COMPLEX};
     if (j->backward) {
         span.coef = j->a + ((ptrdiff_t)at - step);
         if (j->da) {
@@ -64,17 +72,17 @@ static void FN(edge)(const JOB *j, size_t group, size_t l0, size_t lanes, size_t
     for (size_t l = 0; l < lanes; l++) {
         REAL grad = E_LOAD(j->x[at + l]);
         if (u > 0)
-            grad += E_LOAD_COEF(j->a[(ptrdiff_t)(at + l) - step]) * carry[l];
+            grad += E_MUL(E_CONJ(E_LOAD_COEF(j->a[(ptrdiff_t)(at + l) - step])), carry[l]);
         j->out[at + l] = E_STORE(grad);
         carry[l] = grad;
         if (j->da) {
             REAL before = !last   ? E_LOAD(j->h[(ptrdiff_t)(at + l) + step])
                           : j->h0 ? E_LOAD(j->h0[state + l])
                                   : (REAL)0;
-            j->da[at + l] = E_STORE_COEF(grad * before);
+            j->da[at + l] = E_STORE_COEF(E_MUL(grad, E_CONJ(before)));
         }
         if (last && j->dh0)
-            j->dh0[state + l] = E_STORE(E_LOAD_COEF(j->a[at + l]) * grad);
+            j->dh0[state + l] = E_STORE(E_MUL(E_CONJ(E_LOAD_COEF(j->a[at + l])), grad));
     }
 }
 
@@ -106,7 +114,7 @@ static void FN(reduce_segment)(const JOB *j, size_t group, size_t u0, size_t u1,
         return;
     const E_DATA *dh = j->x + FN(at)(j, group, 0);
     for (size_t l = 0; l < lanes; l++) {
-        X[l] = A[l] * E_LOAD(dh[l]) + X[l];
+        X[l] = E_MUL(A[l], E_LOAD(dh[l])) + X[l];
         A[l] = 0;
     }
 }
@@ -140,7 +148,7 @@ static void FN(short_block)(const JOB *j, size_t g0, size_t g1)
     for (size_t u = 0; u < steps; u++)
         for (size_t k = 0; k < count; k++) {
             ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
-            carry[k] = E_LOAD_COEF(j->a[at]) * carry[k] + E_LOAD(j->x[at]);
+            carry[k] = E_MUL(E_LOAD_COEF(j->a[at]), carry[k]) + E_LOAD(j->x[at]);
             j->out[at] = E_STORE(carry[k]);
         }
 }

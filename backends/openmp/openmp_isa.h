@@ -17,6 +17,21 @@
 #define VEC_f64 VEC64
 #define W_f64 W64
 
+/* The complex kinds, on every path for now, with one-element "vectors". */
+#include "openmp_scalar.h"
+LINREC__OPENMP_SCALAR_PRIMITIVES(c64, float _Complex, linrec__mul_c64, linrec__conj_c64)
+LINREC__OPENMP_SCALAR_PRIMITIVES(c128, double _Complex, linrec__mul_c128, linrec__conj_c128)
+#define VEC_c64 float _Complex
+#define W_c64 1
+#define VEC_c128 double _Complex
+#define W_c128 1
+#define c64_load_c64 c64_load
+#define c64_store_c64 c64_store
+#define c64_stream_c64 c64_stream
+#define c128_load_c128 c128_load
+#define c128_store_c128 c128_store
+#define c128_stream_c128 c128_stream
+
 #define f32_load_f32 f32_load
 #define f32_store_f32 f32_store
 #define f32_stream_f32 f32_stream

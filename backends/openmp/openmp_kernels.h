@@ -3,7 +3,8 @@
  * vocabulary; openmp_isa.h includes this file once per kind through src/element_instances.h. The
  * arithmetic type E_REAL picks the path's primitives V_(name): load, store (unaligned), stream
  * (aligned, around the cache), set1, fma(a, b, c) = a*b + c, mul, reverse (lane order), last (lane
- * W-1 in every lane), first (lane 0 as a REAL), and, when W > 1, shift(v, fill, k), a macro (k must
+ * W-1 in every lane), first (lane 0 as a REAL), conj (the conjugate of every lane, for the complex
+ * types only), and, when W > 1, shift(v, fill, k), a macro (k must
  * be a constant): lane j takes lane j-k of v, lanes below k take fill's. Stored values go through
  * VLOAD, VLOAD_COEF, VSTORE and VSTREAM, which widen from and round into the kind's storage.
  * The includer also defines STREAM_BYTES (the alignment of stream, W elements; 0 when the path
@@ -24,14 +25,25 @@
 /* The bytes of W stored data elements: what one streaming store of an output writes. */
 #define OUT_BYTES (STREAM_BYTES / sizeof(REAL) * sizeof(E_DATA))
 
+/* A coefficient or h as the span's recurrence uses it: conjugated in a complex backward pass
+ * (linrec.h), itself otherwise; as one value and as a vector. */
+#if E_COMPLEX
+#define AS_USED(s, v) ((s)->conjugate ? E_CONJ(v) : (v))
+#define VAS_USED(s, v) ((s)->conjugate ? V_(conj)(v) : (v))
+#else
+#define AS_USED(s, v) ((void)(s), (v))
+#define VAS_USED(s, v) ((void)(s), (v))
+#endif
+
 /* One step of the recurrence at element `at`, for the tails the vectors do not cover. */
-static inline REAL FN(step_one)(const E_COEF *coef, const E_DATA *x, E_DATA *out,
-                                const E_DATA *hprev, E_COEF *da, ptrdiff_t at, REAL carry)
+static inline REAL FN(step_one)(const linrec__openmp_span *s, const E_COEF *coef, const E_DATA *x,
+                                E_DATA *out, const E_DATA *hprev, E_COEF *da, ptrdiff_t at,
+                                REAL carry)
 {
-    REAL value = E_LOAD_COEF(coef[at]) * carry + E_LOAD(x[at]);
+    REAL value = E_MUL(AS_USED(s, E_LOAD_COEF(coef[at])), carry) + E_LOAD(x[at]);
     out[at] = E_STORE(value);
     if (da)
-        da[at] = E_STORE_COEF(value * E_LOAD(hprev[at]));
+        da[at] = E_STORE_COEF(E_MUL(value, AS_USED(s, E_LOAD(hprev[at]))));
     return value;
 }
 
@@ -154,18 +166,20 @@ static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
     VEC cv = V_(set1)(c);
     for (; i + W <= n; i += W) {
         ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
-        VEC A = FN(load_coef_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
+        VEC A = VAS_USED(s, FN(load_coef_in_order)(coef + at, dir));
+        VEC X = FN(load_in_order)(x + at, dir);
         FN(scan_block)(&A, &X);
         VEC h = V_(fma)(A, cv, X);
         cv = V_(fma)(V_(last)(A), cv, V_(last)(X));
         STORE_IN_ORDER(E_DATA_NAME, out + at, h, dir, stream);
         if (da)
-            STORE_IN_ORDER(E_COEF_NAME, da + at, V_(mul)(h, FN(load_in_order)(hprev + at, dir)),
-                           dir, stream);
+            STORE_IN_ORDER(E_COEF_NAME, da + at,
+                           V_(mul)(h, VAS_USED(s, FN(load_in_order)(hprev + at, dir))), dir,
+                           stream);
     }
     c = V_(first)(cv);
     for (; i < n; i++)
-        c = FN(step_one)(coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
+        c = FN(step_one)(s, coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
     if (stream)
         stream_fence();
     *carry = c;
@@ -181,7 +195,8 @@ static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_o
     VEC cA = V_(set1)(1), cX = V_(set1)(0);
     for (; i + W <= n; i += W) {
         ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
-        VEC A = FN(load_coef_in_order)(coef + at, dir), X = FN(load_in_order)(x + at, dir);
+        VEC A = VAS_USED(s, FN(load_coef_in_order)(coef + at, dir));
+        VEC X = FN(load_in_order)(x + at, dir);
         FN(scan_block)(&A, &X);
         VEC lastA = V_(last)(A);
         cX = V_(fma)(lastA, cX, V_(last)(X));
@@ -190,9 +205,9 @@ static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_o
     REAL pa = V_(first)(cA), px = V_(first)(cX);
     for (; i < n; i++) {
         ptrdiff_t at = dir * (ptrdiff_t)i;
-        REAL a = E_LOAD_COEF(coef[at]);
-        px = a * px + E_LOAD(x[at]);
-        pa = a * pa;
+        REAL a = AS_USED(s, E_LOAD_COEF(coef[at]));
+        px = E_MUL(a, px) + E_LOAD(x[at]);
+        pa = E_MUL(a, pa);
     }
     *A_out = pa;
     *X_out = px;
@@ -215,14 +230,15 @@ static void FN(scan_rows)(const linrec__openmp_span *s, REAL *carry)
         E_COEF *da = s->da ? (E_COEF *)s->da + at : NULL;
         size_t l = 0;
         for (; l + W <= s->lanes; l += W) {
-            VEC h = V_(fma)(VLOAD_COEF(coef + l), V_(load)(carry + l), VLOAD(x + l));
+            VEC h = V_(fma)(VAS_USED(s, VLOAD_COEF(coef + l)), V_(load)(carry + l), VLOAD(x + l));
             V_(store)(carry + l, h);
             STORE_IN_ORDER(E_DATA_NAME, out + l, h, 1, stream);
             if (da)
-                STORE_IN_ORDER(E_COEF_NAME, da + l, V_(mul)(h, VLOAD(hprev + l)), 1, stream);
+                STORE_IN_ORDER(E_COEF_NAME, da + l, V_(mul)(h, VAS_USED(s, VLOAD(hprev + l))), 1,
+                               stream);
         }
         for (; l < s->lanes; l++)
-            carry[l] = FN(step_one)(coef, x, out, hprev, da, (ptrdiff_t)l, carry[l]);
+            carry[l] = FN(step_one)(s, coef, x, out, hprev, da, (ptrdiff_t)l, carry[l]);
     }
     if (stream)
         stream_fence();
@@ -239,14 +255,14 @@ static void FN(reduce_rows)(const linrec__openmp_span *s, REAL *A, REAL *X)
         const E_DATA *x = (const E_DATA *)s->x + (ptrdiff_t)r * s->step;
         size_t l = 0;
         for (; l + W <= s->lanes; l += W) {
-            VEC a = VLOAD_COEF(coef + l);
+            VEC a = VAS_USED(s, VLOAD_COEF(coef + l));
             V_(store)(X + l, V_(fma)(a, V_(load)(X + l), VLOAD(x + l)));
             V_(store)(A + l, V_(mul)(a, V_(load)(A + l)));
         }
         for (; l < s->lanes; l++) {
-            REAL a = E_LOAD_COEF(coef[l]);
-            X[l] = a * X[l] + E_LOAD(x[l]);
-            A[l] = a * A[l];
+            REAL a = AS_USED(s, E_LOAD_COEF(coef[l]));
+            X[l] = E_MUL(a, X[l]) + E_LOAD(x[l]);
+            A[l] = E_MUL(a, A[l]);
         }
     }
 }
@@ -274,6 +290,8 @@ static void FN(reduce)(const linrec__openmp_span *s, void *A, void *X)
 }
 
 #undef STORE_IN_ORDER
+#undef AS_USED
+#undef VAS_USED
 #undef OUT_BYTES
 #undef VSTREAM_AS
 #undef VSTORE_AS

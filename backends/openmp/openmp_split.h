@@ -52,7 +52,7 @@ static void SPLIT_FN(fold)(const SPLIT_JOB *j, const SPLIT_SHARE *sh, size_t n, 
         return;
     const REAL *A = SPLIT_FN(pair_row)(sh, n, i, 0), *X = SPLIT_FN(pair_row)(sh, n, i, 1);
     for (size_t l = 0; l < SPLIT_GEOMETRY(j)->lanes; l++)
-        carry[l] = A[l] * carry[l] + X[l];
+        carry[l] = E_MUL(A[l], carry[l]) + X[l];
 }
 
 /* The thread whose chunk ends a super-chunk of `length` steps: the last with a chunk. */

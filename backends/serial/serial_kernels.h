@@ -24,15 +24,16 @@ static void E_FN(serial_forward)(const linrec__geometry *g, int reverse, const v
             for (size_t s = 0; s < g->steps; s++) {
                 size_t row = base + (reverse ? g->steps - 1 - s : s) * g->step_stride;
                 for (size_t lane = 0; lane < lanes; lane++) {
-                    carry[lane] = E_LOAD_COEF(a[row + lane]) * carry[lane] + E_LOAD(x[row + lane]);
+                    carry[lane] =
+                        E_MUL(E_LOAD_COEF(a[row + lane]), carry[lane]) + E_LOAD(x[row + lane]);
                     h[row + lane] = E_STORE(carry[lane]);
                 }
             }
         }
 }
 
-/* g_t = dh_t + a_next * g_next, run against the scan direction; dx holds g, da_t = g_t * h_prev
- * and dh0 = a_first * g_first. */
+/* g_t = dh_t + conj(a_next) * g_next, run against the scan direction; dx holds g,
+ * da_t = g_t * conj(h_prev) and dh0 = conj(a_first) * g_first (conj is the identity on reals). */
 static void E_FN(serial_backward)(const linrec__geometry *g, int reverse, const void *a_,
                                   const void *h0_, const void *h_, const void *dh_, void *dx_,
                                   void *da_, void *dh0_)
@@ -54,7 +55,7 @@ static void E_FN(serial_backward)(const linrec__geometry *g, int reverse, const 
                 for (size_t lane = 0; lane < lanes; lane++) {
                     E_REAL grad = E_LOAD(dh[row + lane]);
                     if (!last)
-                        grad += E_LOAD_COEF(a[next_row + lane]) * carry[lane];
+                        grad += E_MUL(E_CONJ(E_LOAD_COEF(a[next_row + lane])), carry[lane]);
                     carry[lane] = grad;
                     dx[row + lane] = E_STORE(grad);
                     if (!da)
@@ -62,12 +63,13 @@ static void E_FN(serial_backward)(const linrec__geometry *g, int reverse, const 
                     E_REAL before = s > 0 ? E_LOAD(h[prev_row + lane])
                                     : h0  ? E_LOAD(h0[state + lane])
                                           : (E_REAL)0;
-                    da[row + lane] = E_STORE_COEF(grad * before);
+                    da[row + lane] = E_STORE_COEF(E_MUL(grad, E_CONJ(before)));
                 }
                 next_row = row;
             }
             if (dh0)
                 for (size_t lane = 0; lane < lanes; lane++)
-                    dh0[state + lane] = E_STORE(E_LOAD_COEF(a[next_row + lane]) * carry[lane]);
+                    dh0[state + lane] =
+                        E_STORE(E_MUL(E_CONJ(E_LOAD_COEF(a[next_row + lane])), carry[lane]));
         }
 }

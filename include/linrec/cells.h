@@ -22,8 +22,8 @@
  * does not use must be NULL; no output may share memory with any other array (no in-place form).
  * Problems with no elements return LINREC_OK without touching anything. A backend without fused
  * cells (today: opencl, cuda) returns LINREC_ERR_UNSUPPORTED, and so does every backend for the
- * half dtypes LINREC_F16 and LINREC_BF16 (with or without LINREC_COEFFICIENTS_F32): cells take
- * f32 and f64 only.
+ * half dtypes LINREC_F16 and LINREC_BF16 (with or without LINREC_COEFFICIENTS_F32) and the complex
+ * dtypes LINREC_C64 and LINREC_C128: cells take f32 and f64 only.
  */
 #ifndef LINREC_CELLS_H
 #define LINREC_CELLS_H

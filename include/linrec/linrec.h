@@ -42,12 +42,25 @@ typedef enum linrec_status {
 /* Element type of the arrays of a problem. f32 and f64 are computed in their own precision. The
  * half types are storage only: every value is widened to f32, the recurrence runs in f32 (the state
  * carried between steps is that f32 value, never the rounded output), and each output is rounded
- * once, to nearest even, when it is stored. Overflow gives +-inf; NaN stays NaN. */
+ * once, to nearest even, when it is stored. Overflow gives +-inf; NaN stays NaN.
+ *
+ * The complex types hold every array (a, x, h, h0, dh, dx, da, dh0) as complex numbers stored as
+ * interleaved (real, imaginary) pairs, the layout of C's float _Complex, C++'s std::complex<float>
+ * and numpy's and PyTorch's complex64. An element is one complex number: sizes, strides and the
+ * overlap rules count complex elements (8 or 16 bytes). The forward pass multiplies as complex
+ * numbers, with the plain formula (re = ar*hr - ai*hi, im = ar*hi + ai*hr). The backward pass
+ * follows PyTorch's convention for the gradient of a real loss L: an array's gradient is
+ * dL/dRe + i*dL/dIm, so that dx_t = dh_t + conj(a_next) * dx_next (a_next: the coefficient of the
+ * step after t in the problem's direction), da_t = dx_t * conj(h_prev) and
+ * dh0 = conj(a_first) * dx_first. (JAX's convention is the conjugate of these.) The cells of
+ * linrec/cells.h take no complex dtype. */
 typedef enum linrec_dtype {
-    LINREC_F32 = 0, /* IEEE binary32 */
-    LINREC_F64 = 1, /* IEEE binary64 */
-    LINREC_F16 = 2, /* IEEE binary16, 16-bit elements */
-    LINREC_BF16 = 3 /* bfloat16 (the upper 16 bits of an f32), 16-bit elements */
+    LINREC_F32 = 0,  /* IEEE binary32 */
+    LINREC_F64 = 1,  /* IEEE binary64 */
+    LINREC_F16 = 2,  /* IEEE binary16, 16-bit elements */
+    LINREC_BF16 = 3, /* bfloat16 (the upper 16 bits of an f32), 16-bit elements */
+    LINREC_C64 = 4,  /* complex of two binary32 (real, imaginary), 8-byte elements */
+    LINREC_C128 = 5  /* complex of two binary64 (real, imaginary), 16-byte elements */
 } linrec_dtype;
 
 /* Where element (b, t, c) lives, with B = batch, T = steps, C = channels. */
@@ -60,9 +73,10 @@ typedef enum linrec_layout {
 /* Run from the last step to the first: h_t = a_t * h_{t+1} + x_t, h0 entering at t = T-1. */
 #define LINREC_REVERSE 0x1u
 
-/* With LINREC_F16 or LINREC_BF16 only: a (and da in backward) are f32 arrays while every other
- * array is of the half dtype. bf16 holds no value between 0.99609375 and 1, so without this flag
- * every decay above about 0.998 rounds to 1 and a long memory becomes a plain sum. */
+/* With LINREC_F16 or LINREC_BF16 only (with any other dtype it is LINREC_ERR_INVALID_ARGUMENT):
+ * a (and da in backward) are f32 arrays while every other array is of the half dtype. bf16 holds no
+ * value between 0.99609375 and 1, so without this flag every decay above about 0.998 rounds to 1
+ * and a long memory becomes a plain sum. */
 #define LINREC_COEFFICIENTS_F32 0x2u
 
 /* One call's shape. batch * channels independent sequences of `steps` steps each. */

@@ -88,23 +88,36 @@ typedef struct shape {
     int ambiguous; /* empty, but batch * channels passes size_t */
     int overflow;  /* not empty, and the bytes of an array pass size_t */
     int half;      /* LINREC_F16 or LINREC_BF16 */
+    int complex;   /* LINREC_C64 or LINREC_C128 */
     size_t element, coef, align; /* bytes of an element of the data, of a and da, and the larger */
     size_t data, coef_data, state;
 } shape;
 
 static size_t dtype_size(linrec_dtype dtype)
 {
-    return dtype == LINREC_F64 ? 8 : dtype == LINREC_F16 || dtype == LINREC_BF16 ? 2 : 4;
+    switch (dtype) {
+    case LINREC_F64:
+    case LINREC_C64:
+        return 8;
+    case LINREC_C128:
+        return 16;
+    case LINREC_F16:
+    case LINREC_BF16:
+        return 2;
+    default:
+        return 4;
+    }
 }
 
 static shape shape_of(const linrec_problem *p)
 {
-    shape s = {0, 0, 0, 0, 0, sizeof(float), sizeof(float), sizeof(float), 0, 0, 0};
+    shape s = {0, 0, 0, 0, 0, 0, sizeof(float), sizeof(float), sizeof(float), 0, 0, 0};
     if (!p)
         return s;
     s.half = p->dtype == LINREC_F16 || p->dtype == LINREC_BF16;
+    s.complex = p->dtype == LINREC_C64 || p->dtype == LINREC_C128;
     int coefficients_f32 = (p->flags & LINREC_COEFFICIENTS_F32) != 0;
-    s.valid = (unsigned)p->dtype <= LINREC_BF16 &&
+    s.valid = (unsigned)p->dtype <= LINREC_C128 &&
               (p->layout == LINREC_LAYOUT_TBC || p->layout == LINREC_LAYOUT_BTC ||
                p->layout == LINREC_LAYOUT_BCT) &&
               (p->flags & ~(LINREC_REVERSE | LINREC_COEFFICIENTS_F32)) == 0 &&
@@ -185,6 +198,14 @@ static allowed_set buffer_rules(const linrec_context *ctx, const array *arrays, 
     return allowed;
 }
 
+/* Every backend has kernels for every real element kind; the host backends for the complex ones
+ * too, the device ones not yet. */
+static int has_complex_kernels(const linrec_context *ctx)
+{
+    const char *backend = linrec_context_backend(ctx);
+    return strcmp(backend, "serial") == 0 || strcmp(backend, "openmp") == 0;
+}
+
 /* What a scan call may return. */
 static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const array *arrays,
                               size_t count, int buffers)
@@ -201,7 +222,8 @@ static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const a
         allowed |= buffer_rules(ctx, arrays, count);
     if (allowed)
         return allowed;
-    return ALLOW(LINREC_OK); /* every backend has kernels for every element kind */
+    return s->complex && !has_complex_kernels(ctx) ? ALLOW(LINREC_ERR_UNSUPPORTED)
+                                                   : ALLOW(LINREC_OK);
 }
 
 /* ---- Reading the input ---- */
@@ -227,12 +249,12 @@ static size_t pick_size(fuzz_input *in)
 /* An enum's value: mostly one of its `count` values, otherwise anything an int holds. */
 static int pick_enum(fuzz_input *in, int count)
 {
-    static const int odd[] = {-1, INT_MIN, INT_MAX, 2, 3, 4, 255, 256};
+    static const int odd[] = {-1, INT_MIN, INT_MAX, 2, 3, 4, 6, 255, 256};
     unsigned selector = (unsigned)fuzz_bytes(in, 1);
     if (selector < 224)
         return (int)(selector % (unsigned)count);
     if (selector < 248)
-        return odd[selector % 8];
+        return odd[selector % (sizeof odd / sizeof odd[0])];
     return (int)(uint32_t)fuzz_bytes(in, 4);
 }
 
@@ -252,7 +274,7 @@ static const linrec_problem *pick_problem(fuzz_input *in, linrec_problem *proble
 {
     if (fuzz_below(in, 32) == 0)
         return NULL;
-    problem->dtype = (linrec_dtype)pick_enum(in, 4);
+    problem->dtype = (linrec_dtype)pick_enum(in, 6);
     problem->layout = (linrec_layout)pick_enum(in, 3);
     problem->flags = pick_flags(in);
     problem->batch = pick_size(in);
@@ -568,8 +590,9 @@ static allowed_set cell_rules(const context_entry *ctx, const shape *s, const li
                (!ctx || s->ambiguous || !cell_valid(cell) || !structs ? invalid : 0);
     if (!ctx || s->overflow || !cell_valid(cell) || !structs)
         return invalid;
-    /* cells.h: half types have no cells on any backend. */
-    allowed_set unsupported = has_cells(ctx) && !s->half ? 0 : ALLOW(LINREC_ERR_UNSUPPORTED);
+    /* cells.h: half and complex types have no cells on any backend. */
+    allowed_set unsupported =
+        has_cells(ctx) && !s->half && !s->complex ? 0 : ALLOW(LINREC_ERR_UNSUPPORTED);
     if (breaks_array_rules(arrays, count, 0))
         return invalid | unsupported;
     return unsupported ? unsupported : ALLOW(LINREC_OK);

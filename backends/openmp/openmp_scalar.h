@@ -1,0 +1,54 @@
+/*
+ * One-element "vectors": the primitives of openmp_kernels.h's vocabulary for a type whose vector
+ * is one value, with which the scan within a thread is the serial chain and the threads still
+ * split the work. The scalar path takes them for f32 and f64, and every path for the complex
+ * types (openmp_isa.h) until it has SIMD of its own for them.
+ */
+#ifndef LINREC_BACKENDS_OPENMP_SCALAR_H
+#define LINREC_BACKENDS_OPENMP_SCALAR_H
+
+/* The primitives T_load, T_store, T_stream, T_set1, T_fma, T_mul, T_reverse, T_last, T_first and
+ * T_conj on REAL_TYPE, with the product MUL(a, b) and the conjugate CONJ(v) (element.h's). */
+#define LINREC__OPENMP_SCALAR_PRIMITIVES(T, REAL_TYPE, MUL, CONJ)                                  \
+    static inline REAL_TYPE T##_load(const REAL_TYPE *p)                                           \
+    {                                                                                              \
+        return *p;                                                                                 \
+    }                                                                                              \
+    static inline void T##_store(REAL_TYPE *p, REAL_TYPE v)                                        \
+    {                                                                                              \
+        *p = v;                                                                                    \
+    }                                                                                              \
+    static inline void T##_stream(REAL_TYPE *p, REAL_TYPE v)                                       \
+    {                                                                                              \
+        *p = v;                                                                                    \
+    }                                                                                              \
+    static inline REAL_TYPE T##_set1(REAL_TYPE s)                                                  \
+    {                                                                                              \
+        return s;                                                                                  \
+    }                                                                                              \
+    static inline REAL_TYPE T##_fma(REAL_TYPE a, REAL_TYPE b, REAL_TYPE c)                         \
+    {                                                                                              \
+        return MUL(a, b) + c;                                                                      \
+    }                                                                                              \
+    static inline REAL_TYPE T##_mul(REAL_TYPE a, REAL_TYPE b)                                      \
+    {                                                                                              \
+        return MUL(a, b);                                                                          \
+    }                                                                                              \
+    static inline REAL_TYPE T##_reverse(REAL_TYPE v)                                               \
+    {                                                                                              \
+        return v;                                                                                  \
+    }                                                                                              \
+    static inline REAL_TYPE T##_last(REAL_TYPE v)                                                  \
+    {                                                                                              \
+        return v;                                                                                  \
+    }                                                                                              \
+    static inline REAL_TYPE T##_first(REAL_TYPE v)                                                 \
+    {                                                                                              \
+        return v;                                                                                  \
+    }                                                                                              \
+    static inline REAL_TYPE T##_conj(REAL_TYPE v)                                                  \
+    {                                                                                              \
+        return CONJ(v);                                                                            \
+    }
+
+#endif /* LINREC_BACKENDS_OPENMP_SCALAR_H */
