@@ -40,7 +40,7 @@ void linrec__mpi_check_problem(linrec__mpi_local *local, const linrec_context *c
     else if (p->dtype != LINREC_F32 && p->dtype != LINREC_F64)
         linrec__mpi_refuse(local, LINREC_ERR_UNSUPPORTED,
                            "liblinrec_mpi takes LINREC_F32 and LINREC_F64 only, not dtype %d (the "
-                           "half types run on one process with linrec_scan)",
+                           "half and complex types run on one process with linrec_scan)",
                            (int)p->dtype);
     else if (p->batch * p->channels > INT_MAX / 2)
         linrec__mpi_refuse(local, LINREC_ERR_UNSUPPORTED,

@@ -226,16 +226,24 @@ typedef double _Complex linrec__storage_c128;
 #define linrec__conj_c64(value) conjf(value)
 #define linrec__conj_c128(value) conj(value)
 
+/* __real__ and __imag__ (GCC and clang) set the parts as they are: re + im * I would make a NaN
+ * of an infinite imaginary part, and glibc's CMPLXF is GCC's alone. */
 static inline float _Complex linrec__mul_c64(float _Complex a, float _Complex b)
 {
     float ar = crealf(a), ai = cimagf(a), br = crealf(b), bi = cimagf(b);
-    return CMPLXF(ar * br - ai * bi, ar * bi + ai * br);
+    float _Complex product;
+    __real__ product = ar * br - ai * bi;
+    __imag__ product = ar * bi + ai * br;
+    return product;
 }
 
 static inline double _Complex linrec__mul_c128(double _Complex a, double _Complex b)
 {
     double ar = creal(a), ai = cimag(a), br = creal(b), bi = cimag(b);
-    return CMPLX(ar * br - ai * bi, ar * bi + ai * br);
+    double _Complex product;
+    __real__ product = ar * br - ai * bi;
+    __imag__ product = ar * bi + ai * br;
+    return product;
 }
 #endif
 

@@ -35,6 +35,15 @@ size_t ref_step_at(const linrec_problem *p, size_t k)
 #undef R_ABS
 #undef R_CONJ
 
+/* Element i of an array of (real, imaginary) pairs, the parts set as they are (GCC and clang). */
+static long double _Complex load_complex(const double *array, size_t i)
+{
+    long double _Complex value;
+    __real__ value = array[2 * i];
+    __imag__ value = array[2 * i + 1];
+    return value;
+}
+
 static void store_complex(long double *out, size_t i, long double _Complex value)
 {
     out[2 * i] = creall(value);
@@ -43,7 +52,7 @@ static void store_complex(long double *out, size_t i, long double _Complex value
 
 #define R_FN(name) complex_##name
 #define R_T long double _Complex
-#define R_LOAD(array, i) CMPLXL((array)[2 * (i)], (array)[2 * (i) + 1])
+#define R_LOAD(array, i) load_complex(array, i)
 #define R_STORE(out, i, v) store_complex(out, i, v)
 #define R_ABS(v) cabsl(v)
 #define R_CONJ(v) conjl(v)

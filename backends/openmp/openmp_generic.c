@@ -9,8 +9,8 @@ static inline void stream_fence(void)
 {
 }
 
-LINREC__OPENMP_SCALAR_PRIMITIVES(f32, float, linrec__mul_f32, linrec__conj_f32)
-LINREC__OPENMP_SCALAR_PRIMITIVES(f64, double, linrec__mul_f64, linrec__conj_f64)
+LINREC__OPENMP_SCALAR_PRIMITIVES(f32, float, linrec__mul_f32)
+LINREC__OPENMP_SCALAR_PRIMITIVES(f64, double, linrec__mul_f64)
 
 #define VEC32 float
 #define W32 1

@@ -19,8 +19,10 @@
 
 /* The complex kinds, on every path for now, with one-element "vectors". */
 #include "openmp_scalar.h"
-LINREC__OPENMP_SCALAR_PRIMITIVES(c64, float _Complex, linrec__mul_c64, linrec__conj_c64)
-LINREC__OPENMP_SCALAR_PRIMITIVES(c128, double _Complex, linrec__mul_c128, linrec__conj_c128)
+LINREC__OPENMP_SCALAR_PRIMITIVES(c64, float _Complex, linrec__mul_c64)
+LINREC__OPENMP_SCALAR_PRIMITIVES(c128, double _Complex, linrec__mul_c128)
+#define c64_conj linrec__conj_c64
+#define c128_conj linrec__conj_c128
 #define VEC_c64 float _Complex
 #define W_c64 1
 #define VEC_c128 double _Complex

@@ -7,9 +7,9 @@
 #ifndef LINREC_BACKENDS_OPENMP_SCALAR_H
 #define LINREC_BACKENDS_OPENMP_SCALAR_H
 
-/* The primitives T_load, T_store, T_stream, T_set1, T_fma, T_mul, T_reverse, T_last, T_first and
- * T_conj on REAL_TYPE, with the product MUL(a, b) and the conjugate CONJ(v) (element.h's). */
-#define LINREC__OPENMP_SCALAR_PRIMITIVES(T, REAL_TYPE, MUL, CONJ)                                  \
+/* The primitives T_load, T_store, T_stream, T_set1, T_fma, T_mul, T_reverse, T_last and T_first
+ * on REAL_TYPE, with the product MUL(a, b) (element.h's). */
+#define LINREC__OPENMP_SCALAR_PRIMITIVES(T, REAL_TYPE, MUL)                                        \
     static inline REAL_TYPE T##_load(const REAL_TYPE *p)                                           \
     {                                                                                              \
         return *p;                                                                                 \
@@ -45,10 +45,6 @@
     static inline REAL_TYPE T##_first(REAL_TYPE v)                                                 \
     {                                                                                              \
         return v;                                                                                  \
-    }                                                                                              \
-    static inline REAL_TYPE T##_conj(REAL_TYPE v)                                                  \
-    {                                                                                              \
-        return CONJ(v);                                                                            \
     }
 
 #endif /* LINREC_BACKENDS_OPENMP_SCALAR_H */

@@ -5,7 +5,8 @@
  *
  * Every function here is collective over `comm`: every rank calls it with the same dtype, layout,
  * batch, channels and flags. The dtype is LINREC_F32 or LINREC_F64: the half types (LINREC_F16,
- * LINREC_BF16) are refused with LINREC_ERR_UNSUPPORTED on every rank. Rank r holds a consecutive
+ * LINREC_BF16) and the complex ones (LINREC_C64, LINREC_C128) are refused with
+ * LINREC_ERR_UNSUPPORTED on every rank. Rank r holds a consecutive
  * piece of the time axis of the same batch x channels sequences, ranks in order holding steps in
  * order; p->steps is this rank's count and may differ between ranks, 0 included. The arrays are
  * this rank's piece in the problem's layout, as for linrec_scan.
