@@ -30,7 +30,8 @@ typedef struct bench_result {
 } bench_result;
 
 const char *bench_layout_name(linrec_layout layout);
-/* "f32", "f64", "f16" or "bf16", as --dtype spells it; NULL for a value that is no dtype. */
+/* "f32", "f64", "f16", "bf16", "c64" or "c128", as --dtype spells it; NULL for a value that is
+ * no dtype. */
 const char *bench_dtype_name(linrec_dtype dtype);
 
 /* Prints the results as a table, or as a JSON array when `json` is nonzero. */

@@ -58,7 +58,7 @@ typedef struct linrec__shape {
     linrec__element element; /* the storage of each array, from dtype and flags */
     size_t elements;         /* batch * steps * channels */
     size_t states;           /* batch * channels: elements of h0 / dh0 */
-    size_t element_size;     /* bytes of an element of x, h, h0, dh, dx, dh0: 2, 4 or 8 */
+    size_t element_size;     /* bytes of an element of x, h, h0, dh, dx, dh0: 2, 4, 8 or 16 */
     size_t coef_size;        /* bytes of an element of a and da */
     size_t data_bytes;       /* elements * element_size: x, h, dh, dx */
     size_t coef_bytes;       /* elements * coef_size: a, da */

@@ -40,18 +40,11 @@ typedef enum linrec__element {
 #define LINREC__REAL_ELEMENTS ((1u << LINREC__ELEMENTS_REAL) - 1u)
 #define LINREC__FULL_ELEMENTS ((1u << LINREC__ELEMENTS_FULL) - 1u)
 
-/* An array of `name`'s instances indexed by kind, as element_instances.h names them: of every
- * kind, or of the real kinds alone (a backend without complex kernels; the core never hands it a
- * complex kind). */
-#define LINREC__REAL_ELEMENT_INSTANCES(name)                                                       \
-    name##_f32, name##_f64, name##_f16, name##_bf16, name##_f16a32, name##_bf16a32
+/* An array of `name`'s instances indexed by kind, as element_instances.h names them. */
 #define LINREC__ELEMENT_TABLE(name)                                                                \
     {                                                                                              \
-        LINREC__REAL_ELEMENT_INSTANCES(name), name##_c64, name##_c128                              \
-    }
-#define LINREC__REAL_ELEMENT_TABLE(name)                                                           \
-    {                                                                                              \
-        LINREC__REAL_ELEMENT_INSTANCES(name)                                                       \
+        name##_f32, name##_f64, name##_f16, name##_bf16, name##_f16a32, name##_bf16a32,            \
+            name##_c64, name##_c128                                                                \
     }
 
 /* The kind of a valid (dtype, flags) pair. */

@@ -49,12 +49,16 @@ static char **argv_leaving_out(int *argc, char *argv[])
     char **out = calloc((size_t)*argc + 2, sizeof *out);
     if (!out)
         return NULL;
-    memcpy(out, argv, (size_t)*argc * sizeof *out);
     snprintf(option, sizeof option, "--filter=%s", pattern);
-    if (at < 0)
-        out[(*argc)++] = option;
-    else
+    if (at < 0) { /* first, so that no "--" can end the options before it */
+        out[0] = argv[0];
+        out[1] = option;
+        memcpy(out + 2, argv + 1, (size_t)(*argc - 1) * sizeof *out);
+        ++*argc;
+    } else {
+        memcpy(out, argv, (size_t)*argc * sizeof *out);
         out[at] = strncmp(out[at], "--filter=", 9) == 0 ? option : pattern;
+    }
     return out;
 }
 

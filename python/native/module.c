@@ -122,7 +122,8 @@ static int parse_problem(PyObject *shape, linrec_problem *p, size_t *sequence_by
     }
     *p = (linrec_problem){(linrec_dtype)dtype, (linrec_layout)layout, (size_t)batch,
                           (size_t)steps,       (size_t)channels,      flags};
-    size_t element = dtype == LINREC_F64                           ? sizeof(double)
+    size_t element = dtype == LINREC_C128                          ? 2 * sizeof(double)
+                     : dtype == LINREC_F64 || dtype == LINREC_C64  ? sizeof(double)
                      : dtype == LINREC_F16 || dtype == LINREC_BF16 ? sizeof(uint16_t)
                                                                    : sizeof(float);
     size_t states = 0, elements = 0;

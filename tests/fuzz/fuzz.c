@@ -285,9 +285,11 @@ void fuzz_fail(const char *format, ...)
 
 const char *fuzz_describe(const linrec_problem *p)
 {
-    static const char *layouts[] = {"TBC", "BTC", "BCT"}, *dtypes[] = {"f32", "f64", "f16", "bf16"};
+    static const char *layouts[] = {"TBC", "BTC", "BCT"},
+                      *dtypes[] = {"f32", "f64", "f16", "bf16", "c64", "c128", "?"};
     static char text[160];
-    snprintf(text, sizeof text, "%s%s %s B=%zu T=%zu C=%zu%s", dtypes[(unsigned)p->dtype % 4],
+    snprintf(text, sizeof text, "%s%s %s B=%zu T=%zu C=%zu%s",
+             dtypes[(unsigned)p->dtype < 6 ? (unsigned)p->dtype : 6],
              (p->flags & LINREC_COEFFICIENTS_F32) ? " (a f32)" : "", layouts[p->layout % 3],
              p->batch, p->steps, p->channels, (p->flags & LINREC_REVERSE) ? " reverse" : "");
     return text;
