@@ -18,7 +18,8 @@ from . import _native
 
 # linrec_dtype and linrec_layout values (include/linrec/linrec.h). bfloat16 is ml_dtypes' (which
 # JAX brings), where it is installed.
-_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.float16): 2}
+_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.float16): 2,
+           np.dtype(np.complex64): 4, np.dtype(np.complex128): 5}
 try:
     import ml_dtypes
 
@@ -56,8 +57,8 @@ def _dtype_of(*arrays):
         return np.dtype(np.float64)
     if dtype not in _DTYPES:
         raise _errors.UnsupportedError(
-            f"linrec scans float16, bfloat16, float32 and float64 arrays; {dtype} is not "
-            "supported yet")
+            f"linrec scans float16, bfloat16, float32, float64, complex64 and complex128 arrays; "
+            f"{dtype} is not supported yet")
     return dtype
 
 
@@ -137,8 +138,9 @@ def scan(a: ArrayLike, x: ArrayLike, h0: Optional[ArrayLike] = None, *, axis: in
 
     a and x have the same shape; h0 has that shape without `axis`. With reverse=True the scan runs
     from the last step to the first (h[t] = a[t] * h[t+1] + x[t], h0 entering at the last step).
-    The result has the arrays' common dtype (float16, bfloat16 from ml_dtypes, float32 or float64;
-    integers become float64). The half types compute in float32 and round each output once.
+    The result has the arrays' common dtype (float16, bfloat16 from ml_dtypes, float32, float64,
+    complex64 or complex128; integers become float64). The half types compute in float32 and round
+    each output once; the complex ones multiply as complex numbers (serial and openmp backends).
     `backend` names a backend as LINREC_BACKEND does (None: that variable, else "auto").
     `out`, a C-contiguous array of the result's shape and dtype, receives the result instead of a
     new array (it may be x itself: the scan then runs in place) and is returned.
@@ -161,7 +163,8 @@ def scan_backward(a: ArrayLike, h: ArrayLike, dh: ArrayLike, h0: Optional[ArrayL
 
     Returns (dx, da, dh0): dL/dx and dL/da with the arrays' shape, and dL/dh0 with the shape
     without `axis` (returned also when h0 is None, as the gradient at a zero initial state).
-    h is the forward result."""
+    h is the forward result. For complex arrays these are PyTorch's gradients of a real loss,
+    dL/dRe + i dL/dIm (dx[t] = dh[t] + conj(a[t+1]) dx[t+1], da[t] = dx[t] conj(h[t-1]))."""
     dtype = _dtype_of(a, h, dh, h0)
     a = _as_c_array(a, dtype)
     h = _as_c_array(h, dtype)
