@@ -103,3 +103,20 @@ def scan_backward_reference(a, h, dh, h0=None, axis=-1, reverse=False):
     da_t = dx_t * np.conj(previous)
     dh0 = a_t[0] * dx_t[0] if steps else np.zeros(a_t.shape[1:], wide)
     return _time_back(dx_t, axis, reverse), _time_back(da_t, axis, reverse), dh0
+
+
+def numerical_gradient(loss, array, eps=1e-6):
+    """Central differences of loss() with respect to every element of `array` (changed in place
+    and restored); for a complex array dL/dRe + i dL/dIm, each part moved on its own."""
+    parts = (1, 1j) if np.iscomplexobj(array) else (1,)
+    gradient = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        for part in parts:
+            array[index] = saved + eps * part
+            up = loss()
+            array[index] = saved - eps * part
+            down = loss()
+            array[index] = saved
+            gradient[index] += part * (up - down) / (2 * eps)
+    return gradient

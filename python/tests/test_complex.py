@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import linrec
-from helpers import (AVAILABLE_BACKENDS, random_problem, scan_backward_reference, scan_reference,
-                     shape_axis, state_shape, tolerance)
+from helpers import (AVAILABLE_BACKENDS, numerical_gradient, random_problem,
+                     scan_backward_reference, scan_reference, shape_axis, state_shape, tolerance)
 
 DTYPES = [np.complex64, np.complex128]
 # The backends with complex kernels (README's dtype table), and those here that refuse complex.
@@ -45,22 +45,6 @@ def test_scan_backward_matches_reference(backend, rng, shape, axis, reverse, dty
         np.testing.assert_allclose(got, want, **tolerance(dtype))
 
 
-def _numerical_gradient(loss, array, eps=1e-6):
-    """dL/dRe + i dL/dIm by central differences, each part of each element of `array` moved on
-    its own (changed in place and restored)."""
-    gradient = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        for part in (1, 1j):
-            array[index] = saved + eps * part
-            up = loss()
-            array[index] = saved - eps * part
-            down = loss()
-            array[index] = saved
-            gradient[index] += part * (up - down) / (2 * eps)
-    return gradient
-
-
 @pytest.mark.parametrize("backend", SERVING)
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 def test_gradient_matches_central_differences_of_a_real_loss(backend, rng, reverse):
@@ -75,7 +59,7 @@ def test_gradient_matches_central_differences_of_a_real_loss(backend, rng, rever
     h = linrec.scan(a, x, h0, axis=axis, reverse=reverse, backend=backend)
     dx, da, dh0 = linrec.scan_backward(a, h, w, h0, axis=axis, reverse=reverse, backend=backend)
     for analytic, array in ((dx, x), (da, a), (dh0, h0)):
-        np.testing.assert_allclose(analytic, _numerical_gradient(loss, array), rtol=1e-6,
+        np.testing.assert_allclose(analytic, numerical_gradient(loss, array), rtol=1e-6,
                                    atol=1e-8)
 
 

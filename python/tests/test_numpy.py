@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import linrec
-from helpers import (SHAPE_AXES, random_problem, scan_backward_reference, scan_reference,
-                     shape_axis, state_shape, tolerance)
+from helpers import (SHAPE_AXES, numerical_gradient, random_problem, scan_backward_reference,
+                     scan_reference, shape_axis, state_shape, tolerance)
 
 DTYPES = [np.float32, np.float64]
 
@@ -160,21 +160,6 @@ def test_scan_backward_matches_reference(backend, rng, shape, axis, reverse, wit
         np.testing.assert_allclose(got, want, **tolerance(dtype))
 
 
-def _numerical_gradient(loss, array, eps=1e-6):
-    """Central differences of loss() with respect to every element of `array` (changed in place
-    and restored)."""
-    gradient = np.empty_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        up = loss()
-        array[index] = saved - eps
-        down = loss()
-        array[index] = saved
-        gradient[index] = (up - down) / (2 * eps)
-    return gradient
-
-
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 def test_scan_backward_matches_finite_differences(backend, rng, reverse):
     shape, axis = (2, 4, 3), 1
@@ -187,7 +172,7 @@ def test_scan_backward_matches_finite_differences(backend, rng, reverse):
     h = linrec.scan(a, x, h0, axis=axis, reverse=reverse, backend=backend)
     dx, da, dh0 = linrec.scan_backward(a, h, w, h0, axis=axis, reverse=reverse, backend=backend)
     for analytic, array in ((dx, x), (da, a), (dh0, h0)):
-        np.testing.assert_allclose(analytic, _numerical_gradient(loss, array), rtol=1e-6,
+        np.testing.assert_allclose(analytic, numerical_gradient(loss, array), rtol=1e-6,
                                    atol=1e-8)
 
 
