@@ -117,7 +117,7 @@ static linrec_status ocl_read(void *state, const void *memory, size_t offset, vo
 static const linrec__backend opencl_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "opencl",
-    .scan_elements = LINREC__REAL_ELEMENTS,
+    .scan_elements = LINREC__EVERY_ELEMENT,
     .flags = 0,
     .open = ocl_open,
     .close = ocl_close,

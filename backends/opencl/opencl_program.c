@@ -1,7 +1,8 @@
 /*
  * The kernels' programs: one per element kind, each built once and reused by every call. f32, and
  * f64 on devices with cl_khr_fp64, are built when a context opens (so that a driver that cannot
- * build them is reported by context creation, with its build log); the half kinds when first used.
+ * build them is reported by context creation, with its build log); the half and complex kinds
+ * when first used (c128 only with cl_khr_fp64).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -21,12 +22,12 @@ enum {
 
 typedef struct element_type {
     const char *real, *options;
-    size_t size, items; /* bytes of the arithmetic type; steps per work-item in a tile */
+    size_t size, items; /* bytes of the arithmetic value; steps per work-item in a tile */
 } element_type;
 
-/* Each kind's arithmetic and storage (common.cl: DATA and COEF, 0 the arithmetic type itself,
- * 1 f16, 2 bf16). Doubles take half the steps per work-item so that a tile needs the same local
- * memory. */
+/* Each kind's arithmetic and storage (common.cl: COMPLEX makes a value a REAL2; DATA and COEF,
+ * 0 the value itself, 1 f16, 2 bf16). Wider values take fewer steps per work-item so that a tile
+ * needs the same local memory. */
 static const element_type element_types[LINREC__ELEMENTS] = {
     [LINREC__ELEMENT_F32] = {"float", " -DDATA=0 -DCOEF=0", sizeof(cl_float), 8},
     [LINREC__ELEMENT_F64] = {"double", " -DLINREC_FP64 -DDATA=0 -DCOEF=0", sizeof(cl_double), 4},
@@ -34,6 +35,9 @@ static const element_type element_types[LINREC__ELEMENTS] = {
     [LINREC__ELEMENT_BF16] = {"float", " -DDATA=2 -DCOEF=2", sizeof(cl_float), 8},
     [LINREC__ELEMENT_F16_A32] = {"float", " -DDATA=1 -DCOEF=0", sizeof(cl_float), 8},
     [LINREC__ELEMENT_BF16_A32] = {"float", " -DDATA=2 -DCOEF=0", sizeof(cl_float), 8},
+    [LINREC__ELEMENT_C64] = {"float", " -DCOMPLEX -DDATA=0 -DCOEF=0", sizeof(cl_float2), 4},
+    [LINREC__ELEMENT_C128] = {"double", " -DCOMPLEX -DLINREC_FP64 -DDATA=0 -DCOEF=0",
+                              sizeof(cl_double2), 2},
 };
 
 /* Local memory of a tile kernel: TILE + WG pairs of the tile, WG pairs of partial results. */
@@ -210,11 +214,11 @@ linrec_status linrec__ocl_program_for(linrec__ocl_state *state, linrec__element 
     *program = &state->programs[kind];
     if (state->programs[kind].program)
         return LINREC_OK;
-    if (kind == LINREC__ELEMENT_F64)
+    if (!state->limits.has_fp64 && (kind == LINREC__ELEMENT_F64 || kind == LINREC__ELEMENT_C128))
         return linrec__ocl_host->fail(LINREC_ERR_UNSUPPORTED,
-                                      "opencl: %s has no double precision (cl_khr_fp64), so f64 "
+                                      "opencl: %s has no double precision (cl_khr_fp64), so %s "
                                       "problems are unsupported on it",
-                                      state->description);
+                                      state->description, linrec__element_name(kind));
     return build_kind(state, kind);
 }
 

@@ -11,8 +11,8 @@ from helpers import (AVAILABLE_BACKENDS, numerical_gradient, random_problem,
 
 DTYPES = [np.complex64, np.complex128]
 # The backends with complex kernels (README's dtype table), and those here that refuse complex.
-SERVING = [name for name in AVAILABLE_BACKENDS if name in ("serial", "openmp")]
-REFUSING = [name for name in AVAILABLE_BACKENDS if name not in ("serial", "openmp")]
+SERVING = [name for name in AVAILABLE_BACKENDS if name in ("serial", "openmp", "opencl")]
+REFUSING = [name for name in AVAILABLE_BACKENDS if name not in ("serial", "openmp", "opencl")]
 SHAPE_AXES = [shape_axis((7,), 0), shape_axis((3, 6), 1), shape_axis((4, 3), 0),
               shape_axis((2, 5, 3), 1), shape_axis((2, 3, 4, 2), 2)]
 

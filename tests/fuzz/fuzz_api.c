@@ -198,12 +198,10 @@ static allowed_set buffer_rules(const linrec_context *ctx, const array *arrays, 
     return allowed;
 }
 
-/* Every backend has kernels for every real element kind; the host backends for the complex ones
- * too, the device ones not yet. */
+/* Every backend has kernels for every real element kind; all but cuda for the complex ones too. */
 static int has_complex_kernels(const linrec_context *ctx)
 {
-    const char *backend = linrec_context_backend(ctx);
-    return strcmp(backend, "serial") == 0 || strcmp(backend, "openmp") == 0;
+    return strcmp(linrec_context_backend(ctx), "cuda") != 0;
 }
 
 /* What a scan call may return. */

@@ -1,6 +1,7 @@
 /*
  * What every linrec OpenCL kernel shares. The host builds this program once per context and
- * element kind with -DREAL=float or -DREAL=double (plus -DLINREC_FP64), -DDATA and -DCOEF (the
+ * element kind with -DREAL=float or -DREAL=double (plus -DLINREC_FP64), -DCOMPLEX for the complex
+ * kinds (see "Values" below), -DDATA and -DCOEF (the
  * storage of x, h, h0, dh, dx, dh0 and of a, da: see "Storage" below), -DWG=<work-group size of
  * the tile kernels>, -DITEMS=<steps each work-item owns in a tile> and -DLANES_BLOCK=<steps between
  * the lanes kernels' barriers>.
@@ -23,16 +24,56 @@
 
 #define CONCAT_(a, b) a##b
 #define CONCAT(a, b) CONCAT_(a, b)
-typedef CONCAT(REAL, 2) pair; /* .x = A, .y = X */
+
+/*
+ * Values: what the recurrence multiplies and adds, REAL itself or, with -DCOMPLEX, a complex
+ * number as REAL2 (.x real, .y imaginary: the interleaved layout of the arrays). A pair holds A in
+ * its PAIR_A components and X in its PAIR_X ones. mul is the plain complex product, the formula
+ * the host backends use (no Annex G NaN recovery), unfused like every other operation here;
+ * conj_of conjugates the coefficients and states of a complex backward pass (PyTorch's gradient
+ * convention, linrec.h) and is the identity on reals.
+ */
+#ifdef COMPLEX
+typedef CONCAT(REAL, 2) value;
+typedef CONCAT(REAL, 4) pair;
+#define PAIR_A xy
+#define PAIR_X zw
+#define ZERO ((value)((REAL)0, (REAL)0))
+#define ONE ((value)((REAL)1, (REAL)0))
+value mul(value a, value b)
+{
+    return (value)(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
+}
+value conj_of(value v)
+{
+    return (value)(v.x, -v.y);
+}
+#else
+typedef REAL value;
+typedef CONCAT(REAL, 2) pair;
+#define PAIR_A x
+#define PAIR_X y
+#define ZERO ((REAL)0)
+#define ONE ((REAL)1)
+value mul(value a, value b)
+{
+    return a * b;
+}
+value conj_of(value v)
+{
+    return v;
+}
+#endif
 
 /*
  * Storage: every kernel reads and writes arrays through LOAD_DATA / STORE_DATA (x, h, h0, dh, dx,
- * dh0, of type data_t) and LOAD_COEF / STORE_COEF (a, da, coef_t), which widen to REAL and round
- * once, to nearest even, into storage. DATA and COEF pick a row: 0 REAL itself, 1 f16 (through
+ * dh0, of type data_t) and LOAD_COEF / STORE_COEF (a, da, coef_t), which widen to a value and
+ * round once, to nearest even, into storage. DATA and COEF pick a row: 0 the value itself, 1 f16
+ * (real kinds only; through
  * vload_half / vstore_half_rte, core OpenCL 1.2, no extension needed), 2 bf16 (16-bit integers:
  * the upper half of an f32). A new storage type is one row here.
  */
-#define STORAGE_TYPE_0 REAL
+#define STORAGE_TYPE_0 value
 #define STORAGE_LOAD_0(p, i) ((p)[i])
 #define STORAGE_STORE_0(p, i, v) ((p)[i] = (v))
 #define STORAGE_TYPE_1 half
@@ -81,12 +122,13 @@ typedef struct walk {
     }
 
 /* The pair that leaves a state unchanged: pads tiles past a chunk's end. */
-#define IDENTITY ((pair)((REAL)1, (REAL)0))
+#define IDENTITY ((pair)(ONE, ZERO))
 
 /* `first` followed by `second`. */
 pair compose(pair first, pair second)
 {
-    return (pair)(second.x * first.x, second.x * first.y + second.y);
+    return (pair)(mul(second.PAIR_A, first.PAIR_A),
+                  mul(second.PAIR_A, first.PAIR_X) + second.PAIR_X);
 }
 
 /* Where step 0 of sequence q lies; step s is `s * step` elements further. Computed once per
@@ -114,7 +156,8 @@ ulong chunk_end(const walk *w, ulong k)
  */
 pair load_step(const walk *w, __global const coef_t *a, __global const data_t *x, long e, ulong s)
 {
-    REAL coefficient = w->backward ? (s > 0 ? LOAD_COEF(a, e - w->step) : (REAL)0) : LOAD_COEF(a, e);
+    value coefficient =
+        w->backward ? (s > 0 ? conj_of(LOAD_COEF(a, e - w->step)) : ZERO) : LOAD_COEF(a, e);
     return (pair)(coefficient, LOAD_DATA(x, e));
 }
 
@@ -125,26 +168,26 @@ pair load_step(const walk *w, __global const coef_t *a, __global const data_t *x
  */
 void store_step(const walk *w, __global data_t *out, __global const coef_t *a,
                 __global const data_t *h0, __global const data_t *h, __global coef_t *da,
-                __global data_t *dh0, ulong q, long e, ulong s, REAL value)
+                __global data_t *dh0, ulong q, long e, ulong s, value state)
 {
-    STORE_DATA(out, e, value);
+    STORE_DATA(out, e, state);
     int last = s + 1 == w->steps;
     if (da) {
-        REAL before = !last ? LOAD_DATA(h, e + w->step) : h0 ? LOAD_DATA(h0, q) : (REAL)0;
-        STORE_COEF(da, e, value * before);
+        value before = !last ? LOAD_DATA(h, e + w->step) : h0 ? LOAD_DATA(h0, q) : ZERO;
+        STORE_COEF(da, e, mul(state, conj_of(before)));
     }
     if (dh0 && last)
-        STORE_DATA(dh0, q, LOAD_COEF(a, e) * value);
+        STORE_DATA(dh0, q, mul(conj_of(LOAD_COEF(a, e)), state));
 }
 
 /* The state entering chunk k of sequence q: carried out of chunk k-1 (scratch of the carry
  * pass), else h0, else the zero state. Backward scans start from the zero state. */
-REAL chunk_carry(const walk *w, __global const pair *carries, __global const data_t *h0, ulong q,
-                 ulong k)
+value chunk_carry(const walk *w, __global const pair *carries, __global const data_t *h0, ulong q,
+                  ulong k)
 {
     if (k > 0)
-        return carries[q * (w->chunks - 1) + k - 1].y;
-    return !w->backward && h0 ? LOAD_DATA(h0, q) : (REAL)0;
+        return carries[q * (w->chunks - 1) + k - 1].PAIR_X;
+    return !w->backward && h0 ? LOAD_DATA(h0, q) : ZERO;
 }
 
 /* Whether chunk k of sequence q starts from the zero state rather than from a carried value. */
@@ -186,25 +229,25 @@ void fold_tile(__local const pair *tile, __local pair *partial)
 }
 
 /*
- * Replaces tile[SLOT(i)].y by the state after tile step i, entering the tile with `carry`, and
+ * Replaces the X of tile[SLOT(i)] by the state after tile step i, entering the tile with `carry`, and
  * returns the state after the tile. `zero` says the carry is the zero state before a sequence's
  * first step: work-items then take the folded X alone instead of A*0 + X, so that an infinite A
  * yields no NaN the serial loop would not.
  */
-REAL scan_tile(__local pair *tile, __local pair *partial, REAL carry, int zero)
+value scan_tile(__local pair *tile, __local pair *partial, value carry, int zero)
 {
     uint id = get_local_id(0);
     fold_tile(tile, partial);
-    REAL state = carry;
+    value state = carry;
     if (id > 0) {
         pair before = partial[id - 1];
-        state = zero ? before.y : before.x * carry + before.y;
+        state = zero ? before.PAIR_X : mul(before.PAIR_A, carry) + before.PAIR_X;
     }
     __local pair *mine = tile + SLOT(id * ITEMS);
     for (uint j = 0; j < ITEMS; j++) {
-        state = mine[j].x * state + mine[j].y;
-        mine[j].y = state;
+        state = mul(mine[j].PAIR_A, state) + mine[j].PAIR_X;
+        mine[j].PAIR_X = state;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    return tile[SLOT(TILE - 1)].y;
+    return tile[SLOT(TILE - 1)].PAIR_X;
 }

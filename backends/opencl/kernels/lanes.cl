@@ -43,13 +43,13 @@ __kernel void lanes_scan(__global const coef_t *a, __global const data_t *x, __g
     int active = q < w.sequences;
     ulong end = chunk_end(&w, k);
     long start = active ? origin(&w, q) : 0;
-    REAL state = active ? chunk_carry(&w, carries, h0, q, k) : (REAL)0;
+    value state = active ? chunk_carry(&w, carries, h0, q, k) : ZERO;
     for (ulong block = chunk_begin(&w, k); block < end; block += LANES_BLOCK) {
         ulong stop = min(block + LANES_BLOCK, end);
         for (ulong s = block; active && s < stop; s++) {
             long e = start + (long)s * w.step;
             pair p = load_step(&w, a, x, e, s);
-            state = p.x * state + p.y;
+            state = mul(p.PAIR_A, state) + p.PAIR_X;
             store_step(&w, out, a, h0, h, da, dh0, q, e, s, state);
         }
         barrier(CLK_LOCAL_MEM_FENCE);

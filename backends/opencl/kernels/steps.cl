@@ -52,7 +52,7 @@ steps_scan(__global const coef_t *a, __global const data_t *x, __global data_t *
     ulong group = get_group_id(0);
     ulong q = group / w.chunks, k = group % w.chunks;
     ulong end = chunk_end(&w, k);
-    REAL carry = chunk_carry(&w, carries, h0, q, k);
+    value carry = chunk_carry(&w, carries, h0, q, k);
     int zero = starts_from_zero(&w, h0, k);
     long start = origin(&w, q);
     for (ulong begin = chunk_begin(&w, k); begin < end; begin += TILE) {
@@ -61,7 +61,7 @@ steps_scan(__global const coef_t *a, __global const data_t *x, __global data_t *
         zero = 0;
         for (uint i = get_local_id(0); i < TILE && begin + i < end; i += WG)
             store_step(&w, out, a, h0, h, da, dh0, q, start + (long)(begin + i) * w.step,
-                       begin + i, tile[SLOT(i)].y);
+                       begin + i, tile[SLOT(i)].PAIR_X);
     }
 }
 
@@ -75,7 +75,7 @@ carry_scan(__global pair *pairs, ulong links, __global const data_t *h0)
     __local pair tile[TILE_SLOTS], partial[WG];
     ulong q = get_group_id(0);
     __global pair *mine = pairs + q * links;
-    REAL carry = h0 ? LOAD_DATA(h0, q) : (REAL)0;
+    value carry = h0 ? LOAD_DATA(h0, q) : ZERO;
     int zero = !h0;
     for (ulong begin = 0; begin < links; begin += TILE) {
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -85,6 +85,6 @@ carry_scan(__global pair *pairs, ulong links, __global const data_t *h0)
         carry = scan_tile(tile, partial, carry, zero);
         zero = 0;
         for (uint i = get_local_id(0); i < TILE && begin + i < links; i += WG)
-            mine[begin + i].y = tile[SLOT(i)].y;
+            mine[begin + i].PAIR_X = tile[SLOT(i)].PAIR_X;
     }
 }

@@ -3,15 +3,15 @@
  * or tiles, in one chunk or split over time), for the ctest that runs them under Oclgrind
  * (run_under_oclgrind.sh), a simulated device that reports data races, out-of-bounds accesses and
  * OpenCL API misuse. Each is checked against the reference, forward and backward, in every layout,
- * both directions, f32 and f64.
+ * both directions, f32, f64, c64 and c128.
  *
  * The shapes are sized for the device that ctest sets up: work-groups of at most 16 work-items, so
- * that the plugin builds its tile kernels for 16 (tiles of 128 f32 or 64 f64 steps) and splits a
- * sequence over time at a thousand steps rather than sixteen thousand, which the simulator would
- * take minutes over; and 16 compute units, so that one sequence may split into up to 128 chunks.
- * Not reached at these sizes: more than LANES_BLOCK (256) steps in one lanes chunk, carry_scan
- * over more than one tile in f32, and the lanes kernels split over time in BCT (a single lane of
- * more than a tile's steps goes to the steps kernels).
+ * that the plugin builds its tile kernels for 16 (tiles of 128 f32, 64 f64 or c64, 32 c128 steps)
+ * and splits a sequence over time at a thousand steps rather than sixteen thousand, which the
+ * simulator would take minutes over; and 16 compute units, so that one sequence may split into up
+ * to 128 chunks. Not reached at these sizes: more than LANES_BLOCK (256) steps in one lanes chunk,
+ * carry_scan over more than one tile in f32, and the lanes kernels split over time in BCT (a single
+ * lane of more than a tile's steps goes to the steps kernels).
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -80,6 +80,12 @@ EVERY_SHAPE_TEST(F32, BCT)
 EVERY_SHAPE_TEST(F64, TBC)
 EVERY_SHAPE_TEST(F64, BTC)
 EVERY_SHAPE_TEST(F64, BCT)
+EVERY_SHAPE_TEST(C64, TBC)
+EVERY_SHAPE_TEST(C64, BTC)
+EVERY_SHAPE_TEST(C64, BCT)
+EVERY_SHAPE_TEST(C128, TBC)
+EVERY_SHAPE_TEST(C128, BTC)
+EVERY_SHAPE_TEST(C128, BCT)
 
 /* 70 chunks of 4 tiles: carry_scan walks 69 chunk pairs, more than its tile of 64. */
 Test(oclgrind, carries_past_one_tile)
