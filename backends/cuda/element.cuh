@@ -2,8 +2,10 @@
  * Element kinds in CUDA C++ (src/element.h has the kinds; docs/design.md, "Element kinds"). A
  * kind is a row of Kinds below: the storage of its coefficients (a, da) and of its data (x, h, h0,
  * dh, dx, dh0). Kernels are written once over widen() and narrow<>() and instantiated per row; they
- * compute in the data's Real type (f64 for f64, f32 for every other kind) and keep every carried
- * state in it, so a half output is rounded once, where it is stored.
+ * compute in the data's Real type (f64 for f64, f32 for the half kinds, Complex<float> and
+ * Complex<double> for c64 and c128) and keep every carried state in it, so a half output is rounded
+ * once, where it is stored. Their arithmetic is `*`, `+`, mul_add() and conjugate(), which every
+ * Real has.
  */
 #ifndef LINREC_BACKENDS_CUDA_ELEMENT_CUH
 #define LINREC_BACKENDS_CUDA_ELEMENT_CUH
@@ -49,6 +51,58 @@ template <> struct Stored<float> : Itself<float> {
 };
 template <> struct Stored<double> : Itself<double> {
 };
+
+/*
+ * A complex number as the API stores it: (real, imaginary), aligned to its size so that a c64 is
+ * one 8-byte and a c128 one 16-byte access; T(0) and T(1) are 0 and 1 as for reals. The product is
+ * the plain formula, as on the host (src/element.h: no Annex G NaN recovery); mul_add rounds each
+ * part through two fused steps.
+ */
+template <typename R> struct alignas(2 * sizeof(R)) Complex {
+    R re, im;
+    Complex() = default; /* trivial, as __shared__ arrays of pairs require */
+    __host__ __device__ constexpr Complex(R real, R imaginary = R(0)) : re(real), im(imaginary)
+    {
+    }
+};
+template <typename R> struct Stored<Complex<R>> : Itself<Complex<R>> {
+};
+
+template <typename R> __device__ __forceinline__ Complex<R> operator*(Complex<R> p, Complex<R> q)
+{
+    return {p.re * q.re - p.im * q.im, p.re * q.im + p.im * q.re};
+}
+
+template <typename R> __device__ __forceinline__ Complex<R> operator+(Complex<R> p, Complex<R> q)
+{
+    return {p.re + q.re, p.im + q.im};
+}
+
+/* p*q + r: one fused multiply-add for reals, the complex product's two per part for complex. */
+__device__ __forceinline__ float mul_add(float p, float q, float r)
+{
+    return fmaf(p, q, r);
+}
+__device__ __forceinline__ double mul_add(double p, double q, double r)
+{
+    return fma(p, q, r);
+}
+template <typename R>
+__device__ __forceinline__ Complex<R> mul_add(Complex<R> p, Complex<R> q, Complex<R> r)
+{
+    return {mul_add(p.re, q.re, mul_add(-p.im, q.im, r.re)),
+            mul_add(p.re, q.im, mul_add(p.im, q.re, r.im))};
+}
+
+/* The backward pass of a complex kind multiplies by conjugates (PyTorch's convention, linrec.h). */
+template <typename T> __device__ __forceinline__ T conjugate(T value)
+{
+    return value;
+}
+template <typename R> __device__ __forceinline__ Complex<R> conjugate(Complex<R> value)
+{
+    return {value.re, -value.im};
+}
 
 template <> struct Stored<F16> {
     using Real = float;
@@ -114,9 +168,11 @@ using Kinds = std::tuple<Element<LINREC__ELEMENT_F32,      float,  float>,
                          Element<LINREC__ELEMENT_F16,      F16,    F16>,
                          Element<LINREC__ELEMENT_BF16,     BF16,   BF16>,
                          Element<LINREC__ELEMENT_F16_A32,  float,  F16>,
-                         Element<LINREC__ELEMENT_BF16_A32, float,  BF16>>;
+                         Element<LINREC__ELEMENT_BF16_A32, float,  BF16>,
+                         Element<LINREC__ELEMENT_C64,      Complex<float>,  Complex<float>>,
+                         Element<LINREC__ELEMENT_C128,     Complex<double>, Complex<double>>>;
 // clang-format on
-static_assert(std::tuple_size<Kinds>::value == LINREC__ELEMENTS_REAL, "a row for every real kind");
+static_assert(std::tuple_size<Kinds>::value == LINREC__ELEMENTS, "a row for every kind");
 
 template <typename Run, typename... E>
 linrec_status run_kind(linrec__element element, Run &run, std::tuple<E...> *)

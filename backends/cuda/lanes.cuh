@@ -14,8 +14,8 @@ namespace
 
 /*
  * Steps u0 .. u0+S-1 of lane l in group g; identity maps past the end or for an inactive thread.
- * Gradients take c from a at the kernel step before (0 at the first), v from dh, and the entering
- * forward state from h at the kernel step after (`edge`, h0 or 0, after the last).
+ * Gradients take c from a at the kernel step before (0 at the first; conjugated), v from dh, and
+ * the entering forward state from h at the kernel step after (`edge`, h0 or 0, after the last).
  */
 template <typename E, typename T, int S, bool BACKWARD>
 __device__ __forceinline__ void load_lane(const Arrays<E> &arr, const Walk &walk, size_t g,
@@ -30,7 +30,7 @@ __device__ __forceinline__ void load_lane(const Arrays<E> &arr, const Walk &walk
         if constexpr (!BACKWARD) {
             s.c[j] = inside ? widen(arr.a[walk.at(g, l, u)]) : T(1);
         } else {
-            s.c[j] = !inside ? T(1) : u > 0 ? widen(arr.a[walk.at(g, l, u - 1)]) : T(0);
+            s.c[j] = !inside ? T(1) : u > 0 ? conjugate(widen(arr.a[walk.at(g, l, u - 1)])) : T(0);
             if (arr.da)
                 s.entering[j] =
                     inside && u + 1 < walk.steps ? widen(arr.h[walk.at(g, l, u + 1)]) : edge;
@@ -51,18 +51,18 @@ __device__ __forceinline__ void store_lane(const Arrays<E> &arr, const Walk &wal
         arr.out[m] = narrow<typename E::Data>(s.v[j]);
         if constexpr (BACKWARD) {
             if (arr.da)
-                arr.da[m] = narrow<typename E::Coef>(s.v[j] * s.entering[j]);
+                arr.da[m] = narrow<typename E::Coef>(s.v[j] * conjugate(s.entering[j]));
         }
     }
 }
 
-/* dh0 = a * dx at the forward scan's first step, the last step in kernel order. */
+/* dh0 = conj(a) * dx at the forward scan's first step, the last step in kernel order. */
 template <typename E, typename T>
 __device__ __forceinline__ void store_dh0(const Arrays<E> &arr, const Walk &walk, size_t g,
                                           size_t l, T last_state)
 {
-    arr.dh0[g * walk.lanes + l] =
-        narrow<typename E::Data>(widen(arr.a[walk.at(g, l, walk.steps - 1)]) * last_state);
+    arr.dh0[g * walk.lanes + l] = narrow<typename E::Data>(
+        conjugate(widen(arr.a[walk.at(g, l, walk.steps - 1)])) * last_state);
 }
 
 /* A thread per sequence walking all its steps, the next S steps' loads in flight while the current

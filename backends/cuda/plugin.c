@@ -571,7 +571,7 @@ static linrec_status cuda_buffer_read(void *state, const void *memory, size_t of
 static const linrec__backend cuda_backend = {
     .abi_version = LINREC__ABI_VERSION,
     .name = "cuda",
-    .scan_elements = LINREC__REAL_ELEMENTS,
+    .scan_elements = LINREC__EVERY_ELEMENT,
     .flags = 0,
     .open = cuda_open,
     .close = cuda_close,

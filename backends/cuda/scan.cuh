@@ -25,8 +25,8 @@ constexpr int BLOCK = 256; /* threads in every block of every kernel */
 constexpr int BLOCK_WARPS = BLOCK / WARP;
 
 /* Elements per thread, by arithmetic type T. Bytes, not counts, are what keep enough loads in
- * flight, so f64 takes half as many; the half kinds compute in f32 and take its counts, which its
- * registers bound, so they load half its bytes per thread. */
+ * flight, so f64 and c64 take half as many as f32 and c128 a quarter; the half kinds compute in
+ * f32 and take its counts, which its registers bound, so they load half its bytes per thread. */
 template <typename T> struct Items {
     static constexpr int chunked = 32 / sizeof(T);   /* sequence chunks, next chunk prefetched */
     static constexpr int look_back = 64 / sizeof(T); /* look-back tiles, nothing prefetched */
@@ -41,12 +41,41 @@ template <typename T> struct Pair {
 /* The map of `earlier` followed by `later`. */
 template <typename T> __device__ __forceinline__ Pair<T> then(Pair<T> earlier, Pair<T> later)
 {
-    return {earlier.a * later.a, fma(later.a, earlier.x, later.x)};
+    return {earlier.a * later.a, mul_add(later.a, earlier.x, later.x)};
 }
 
 template <typename T> __device__ __forceinline__ T apply(Pair<T> map, T h)
 {
-    return fma(map.a, h, map.x);
+    return mul_add(map.a, h, map.x);
+}
+
+/* Shuffles and cache-global loads of any Real: the intrinsics take reals, so a complex value
+ * moves as its two parts. */
+template <typename T> __device__ __forceinline__ T shuffle_up(T value, int delta)
+{
+    return __shfl_up_sync(FULL_MASK, value, delta);
+}
+template <typename R> __device__ __forceinline__ Complex<R> shuffle_up(Complex<R> value, int delta)
+{
+    return {shuffle_up(value.re, delta), shuffle_up(value.im, delta)};
+}
+
+template <typename T> __device__ __forceinline__ T shuffle_from(T value, int lane)
+{
+    return __shfl_sync(FULL_MASK, value, lane);
+}
+template <typename R> __device__ __forceinline__ Complex<R> shuffle_from(Complex<R> value, int lane)
+{
+    return {shuffle_from(value.re, lane), shuffle_from(value.im, lane)};
+}
+
+template <typename T> __device__ __forceinline__ T load_global(const T *address)
+{
+    return __ldcg(address);
+}
+template <typename R> __device__ __forceinline__ Complex<R> load_global(const Complex<R> *address)
+{
+    return {__ldcg(&address->re), __ldcg(&address->im)};
 }
 
 /* The arrays of one call in the storage of element kind E, as the kernels see them: a scan over
@@ -99,7 +128,7 @@ template <typename T, int S, bool B> __device__ __forceinline__ T run(Steps<T, S
 {
 #pragma unroll
     for (int j = 0; j < S; ++j) {
-        h = fma(s.c[j], h, s.v[j]);
+        h = mul_add(s.c[j], h, s.v[j]);
         s.v[j] = h;
     }
     return h;
@@ -111,8 +140,7 @@ template <typename T> __device__ __forceinline__ Pair<T> warp_inclusive(Pair<T> 
     const int lane = threadIdx.x % WARP;
 #pragma unroll
     for (int d = 1; d < WARP; d *= 2) {
-        const Pair<T> before = {__shfl_up_sync(FULL_MASK, map.a, d),
-                                __shfl_up_sync(FULL_MASK, map.x, d)};
+        const Pair<T> before = {shuffle_up(map.a, d), shuffle_up(map.x, d)};
         if (lane >= d)
             map = then(before, map);
     }
@@ -123,7 +151,7 @@ template <typename T> __device__ __forceinline__ Pair<T> warp_inclusive(Pair<T> 
  * entering the warp. */
 template <typename T> __device__ __forceinline__ T thread_entering(Pair<T> inclusive, T warp_in)
 {
-    const T before = __shfl_up_sync(FULL_MASK, apply(inclusive, warp_in), 1);
+    const T before = shuffle_up(apply(inclusive, warp_in), 1);
     return threadIdx.x % WARP == 0 ? warp_in : before;
 }
 
@@ -224,11 +252,11 @@ __device__ T look_back(const TileStates<T> &ts, size_t slot, size_t stride, size
         }
     }
     cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
-    T h = __ldcg(&ts.states[slot - nearest * stride]);
+    T h = load_global(&ts.states[slot - nearest * stride]);
 #pragma unroll 4
     for (size_t d = nearest - 1; d > 0; --d) {
         const Pair<T> *map = &ts.maps[slot - d * stride];
-        h = apply(Pair<T>{__ldcg(&map->a), __ldcg(&map->x)}, h);
+        h = apply(Pair<T>{load_global(&map->a), load_global(&map->x)}, h);
     }
     return h;
 }

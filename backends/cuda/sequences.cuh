@@ -5,7 +5,7 @@
  *
  * Chunks and slices are aligned to absolute element indices (multiples of the chunk and of S), not
  * to the sequence's start, so that every full slice is 16-byte aligned whatever the storage type
- * is (S elements of 2, 4 or 8 bytes are a multiple of 16 bytes); the slices at a sequence's two
+ * is (S elements of 2, 4, 8 or 16 bytes are a multiple of 16 bytes); the slices at a sequence's two
  * ends are partial and load element by element. Device pointers come from cudaMalloc (256-byte
  * aligned).
  */
@@ -114,10 +114,10 @@ __device__ __forceinline__ void store_slice(Storage *dst, size_t p0, const Span 
 }
 
 /*
- * The steps of the slice at p0. Forward: (a, x). Gradients: c is a at the kernel step before (0
- * before the first: no carry enters there), v is dh, and the forward state entering a step is h at
- * the kernel step after, or `edge` (h0 or 0) after the last. Only a and h are read beyond the
- * slice, so dx may overwrite dh and h may overwrite x slice by slice.
+ * The steps of the slice at p0. Forward: (a, x). Gradients: c is the conjugate of a at the kernel
+ * step before (0 before the first: no carry enters there), v is dh, and the forward state entering
+ * a step is h at the kernel step after, or `edge` (h0 or 0) after the last. Only a and h are read
+ * beyond the slice, so dx may overwrite dh and h may overwrite x slice by slice.
  */
 template <typename E, typename T, int S, bool BACKWARD>
 __device__ __forceinline__ void load_steps(const Arrays<E> &arr, size_t p0, const Span &span,
@@ -133,7 +133,7 @@ __device__ __forceinline__ void load_steps(const Arrays<E> &arr, size_t p0, cons
         T previous = span.holds(first) ? widen(arr.a[first]) : T(0);
 #pragma unroll
         for (int j = 0; j < S; ++j) {
-            s.c[j] = span.holds(span.at<S>(p0, j)) ? previous : T(1);
+            s.c[j] = span.holds(span.at<S>(p0, j)) ? conjugate(previous) : T(1);
             previous = a[j];
         }
         if (arr.da) {
@@ -160,7 +160,7 @@ __device__ __forceinline__ void store_steps(const Arrays<E> &arr, size_t p0, con
             T da[S];
 #pragma unroll
             for (int j = 0; j < S; ++j)
-                da[j] = s.v[j] * s.entering[j];
+                da[j] = s.v[j] * conjugate(s.entering[j]);
             store_slice(arr.da, p0, span, da);
         }
     }
@@ -202,12 +202,13 @@ template <typename E> struct Sequence {
     }
 };
 
-/* dh0 = a * dx at the forward scan's first step, given the last state in kernel order. */
+/* dh0 = conj(a) * dx at the forward scan's first step, given the last state in kernel order. */
 template <typename E, typename T>
 __device__ __forceinline__ void store_dh0(const Arrays<E> &arr, const Sequence<E> &seq, size_t g,
                                           T last_state)
 {
-    arr.dh0[g] = narrow<typename E::Data>(widen(arr.a[seq.forward_first()]) * last_state);
+    arr.dh0[g] =
+        narrow<typename E::Data>(conjugate(widen(arr.a[seq.forward_first()])) * last_state);
 }
 
 /*
@@ -237,7 +238,7 @@ __global__ void __launch_bounds__(BLOCK) sequences_chunked(Arrays<E> arr, Walk w
             const Pair<T> inclusive = warp_inclusive(reduce(current));
             T warp_in = carry;
             if constexpr (WARPS == 1) {
-                carry = __shfl_sync(FULL_MASK, apply(inclusive, carry), WARP - 1);
+                carry = shuffle_from(apply(inclusive, carry), WARP - 1);
             } else {
                 Pair<T> *chunk_totals = totals[parity % 2];
                 if (threadIdx.x % WARP == WARP - 1)
