@@ -5,11 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "half_model.h"
+#include "arrays.h"
 #include "linrec/linrec.h"
-
-/* An error at an element may be this many epsilons of the element's absolute-value bound. */
-#define TEST_ERROR_EPSILONS 64.0
 
 /* Expects `call` to return `status` with a last-error text that contains `fragment` (with
  * <criterion/criterion.h> and <string.h> included). */
@@ -33,47 +30,15 @@ typedef struct test_rng {
 double test_uniform(test_rng *rng, double lo, double hi);
 size_t test_below(test_rng *rng, size_t n);
 
-/* An array as the library sees it (`data`, of its own dtype: the problem's, or f32 for a and da
- * under LINREC_COEFFICIENTS_F32) and as the reference sees it (`values`, the same numbers as
- * doubles; for a complex dtype two per element, real then imaginary, as `data` holds them). */
-typedef struct test_array {
-    linrec_dtype dtype;
-    size_t count;
-    void *data;
-    double *values;
-} test_array;
-
-test_array test_array_new(linrec_dtype dtype, size_t count);
 /* Fills with uniform values in [lo, hi), rounded to the dtype; for a complex dtype, values of such
  * a modulus (a negative one turns the phase) at a uniform phase. */
 test_array test_array_random(linrec_dtype dtype, size_t count, test_rng *rng, double lo, double hi);
-void test_array_free(test_array *array);
-double test_array_get(const test_array *array, size_t i);
-void test_array_set(test_array *array, size_t i, double value);
-/* Element i of an array of a complex dtype. */
-double _Complex test_array_get_complex(const test_array *array, size_t i);
-void test_array_set_complex(test_array *array, size_t i, double _Complex value);
-/* Refreshes `values` from `data` after the library wrote it. */
-void test_array_sync(test_array *array);
-
-size_t test_element_size(linrec_dtype dtype);
-int test_is_complex(linrec_dtype dtype);
-/* Numbers per element: 2 for a complex dtype (real, imaginary), else 1. */
-size_t test_components(linrec_dtype dtype);
 /* The dtype of a and da: f32 under LINREC_COEFFICIENTS_F32, otherwise the problem's. */
 linrec_dtype test_coefficient_dtype(const linrec_problem *p);
-const char *test_dtype_name(linrec_dtype dtype);
 size_t test_elements(const linrec_problem *p);
 size_t test_states(const linrec_problem *p);
 
-/* Describes a problem for failure messages, in a static buffer. */
-const char *test_describe(const linrec_problem *p);
-
-/* Asserts every element of `got` is within TEST_ERROR_EPSILONS of `want` relative to `bound`,
- * epsilons of the arithmetic (f32 for the half types and c64, f64 for c128); an output of a half
- * type may also be off by the one rounding into it, half a unit in its last place. For a complex
- * dtype `want` holds (real, imaginary) pairs, `bound` one modulus per element, and the error is
- * the modulus of the difference. */
+/* Asserts that `got` keeps the error rule against `want` and `bound` (test_check_close). */
 void test_expect_close(const char *what, const linrec_problem *p, const test_array *got,
                        const long double *want, const long double *bound);
 

@@ -49,7 +49,9 @@ static void R_FN(backward)(const linrec_problem *p, const double *a, const doubl
                 a_next = R_LOAD(a, i);
                 first = i;
             }
-            R_STORE(out->dh0, state, R_CONJ(R_LOAD(a, first)) * g);
-            out->dh0_bound[state] = R_ABS(R_LOAD(a, first)) * g_abs;
+            /* Without steps h0 reaches no output: its gradient is 0, and a holds nothing. */
+            R_T a_first = p->steps ? R_LOAD(a, first) : 0;
+            R_STORE(out->dh0, state, R_CONJ(a_first) * g);
+            out->dh0_bound[state] = R_ABS(a_first) * g_abs;
         }
 }

@@ -1,6 +1,6 @@
 #include "fuzz.h"
-#include "half_model.h"
 
+#include <complex.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include "harness.h"
 
 static uint64_t splitmix(uint64_t *state)
 {
@@ -210,65 +208,25 @@ const fuzz_variant *fuzz_pick_variant(fuzz_input *in)
     return fuzz_pick(in, variants, count);
 }
 
-size_t fuzz_element_size(linrec_dtype dtype)
+_Noreturn void test_out_of_memory(size_t count)
 {
-    return dtype == LINREC_F64   ? sizeof(double)
-           : test_is_half(dtype) ? sizeof(uint16_t)
-                                 : sizeof(float);
+    fuzz_fail("test allocation of %zu elements failed", count);
 }
 
-fuzz_array fuzz_array_new(linrec_dtype dtype, size_t count)
+/* A complex value is a value drawn as for a real one (its modulus, or with its sign the opposite
+ * phase) at a phase drawn from the input. */
+test_array fuzz_array_read(fuzz_input *in, linrec_dtype dtype, size_t count, double lo, double hi)
 {
-    fuzz_array array = {dtype, count, calloc(count ? count : 1, fuzz_element_size(dtype)),
-                        calloc(count ? count : 1, sizeof(double))};
-    if (!array.data || !array.values)
-        fuzz_fail("test allocation of %zu elements failed", count);
-    return array;
-}
-
-double fuzz_array_get(const fuzz_array *array, size_t i)
-{
-    if (test_is_half(array->dtype))
-        return test_half_value(array->dtype, ((const uint16_t *)array->data)[i]);
-    return array->dtype == LINREC_F64 ? ((const double *)array->data)[i]
-                                      : ((const float *)array->data)[i];
-}
-
-void fuzz_array_sync(fuzz_array *array)
-{
-    for (size_t i = 0; i < array->count; i++)
-        array->values[i] = fuzz_array_get(array, i);
-}
-
-fuzz_array fuzz_array_read(fuzz_input *in, linrec_dtype dtype, size_t count, double lo, double hi)
-{
-    fuzz_array array = fuzz_array_new(dtype, count);
+    test_array array = test_array_new(dtype, count);
+    linrec_dtype component = test_component_dtype(dtype);
     for (size_t i = 0; i < count; i++) {
-        double value = fuzz_value(in, dtype, lo, hi);
-        if (test_is_half(dtype))
-            ((uint16_t *)array.data)[i] = test_half_bits(dtype, value);
-        else if (dtype == LINREC_F64)
-            ((double *)array.data)[i] = value;
+        double value = fuzz_value(in, component, lo, hi);
+        if (test_is_complex(dtype))
+            test_array_set_complex(&array, i,
+                                   value * cexp(I * fuzz_value(in, component, -TEST_PI, TEST_PI)));
         else
-            ((float *)array.data)[i] = (float)value;
+            test_array_set(&array, i, value);
     }
-    fuzz_array_sync(&array);
-    return array;
-}
-
-void fuzz_array_free(fuzz_array *array)
-{
-    free(array->data);
-    free(array->values);
-    array->data = NULL;
-    array->values = NULL;
-}
-
-long double *fuzz_long_doubles(size_t count)
-{
-    long double *array = calloc(count ? count : 1, sizeof *array);
-    if (!array)
-        fuzz_fail("test allocation of %zu long doubles failed", count);
     return array;
 }
 
@@ -283,39 +241,11 @@ void fuzz_fail(const char *format, ...)
     exit(EXIT_FAILURE);
 }
 
-const char *fuzz_describe(const linrec_problem *p)
-{
-    static const char *layouts[] = {"TBC", "BTC", "BCT"},
-                      *dtypes[] = {"f32", "f64", "f16", "bf16", "c64", "c128", "?"};
-    static char text[160];
-    snprintf(text, sizeof text, "%s%s %s B=%zu T=%zu C=%zu%s",
-             dtypes[(unsigned)p->dtype < 6 ? (unsigned)p->dtype : 6],
-             (p->flags & LINREC_COEFFICIENTS_F32) ? " (a f32)" : "", layouts[p->layout % 3],
-             p->batch, p->steps, p->channels, (p->flags & LINREC_REVERSE) ? " reverse" : "");
-    return text;
-}
-
 void fuzz_expect_close(const char *variant, const char *what, const linrec_problem *p,
-                       const fuzz_array *got, const long double *want, const long double *bound)
+                       const test_array *got, const long double *want, const long double *bound)
 {
-    long double epsilon = p->dtype == LINREC_F64 ? DBL_EPSILON : FLT_EPSILON;
-    long double floor = p->dtype == LINREC_F64 ? DBL_MIN : FLT_MIN;
-    for (size_t i = 0; i < got->count; i++) {
-        long double value = fuzz_array_get(got, i);
-        /* As the suite (tests/harness.c): a half output may also be off by its one rounding, and
-         * is +-inf where the value within the rule's reach overflows its type. */
-        long double reach = fabsl(want[i]) + TEST_ERROR_EPSILONS * epsilon * bound[i];
-        if (isinf(value) && signbit(value) == signbit(want[i]) &&
-            test_half_overflows(got->dtype, reach))
-            continue;
-        long double error = fabsl(value - want[i]) - test_half_rounding(got->dtype, reach);
-        if (error < 0) /* NaN stays NaN, and fails */
-            error = 0;
-        long double relative = error / (bound[i] + floor);
-        if (!(relative <= TEST_ERROR_EPSILONS * epsilon)) /* NaN fails */
-            fuzz_fail("%s on %s, %s: element %zu is %.9Lg, reference %.9Lg (bound %.3Lg): error "
-                      "%.3Lg eps, more than %g",
-                      what, variant, fuzz_describe(p), i, value, want[i], bound[i],
-                      relative / epsilon, TEST_ERROR_EPSILONS);
-    }
+    char subject[256], message[512];
+    snprintf(subject, sizeof subject, "%s on %s", what, variant);
+    if (!test_check_close(subject, p, got, want, bound, message, sizeof message))
+        fuzz_fail("%s", message);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arrays.h"
 #include "linrec/linrec.h"
 
 /* The fuzzer's bytes, read front to back. Past their end every read is 0, except values, which
@@ -52,36 +53,16 @@ const fuzz_variant *fuzz_pick(fuzz_input *in, const fuzz_variant *variants, size
 /* fuzz_pick among fuzz_variants(). */
 const fuzz_variant *fuzz_pick_variant(fuzz_input *in);
 
-/* An array of the problem's dtype (data) and the same numbers as doubles (values). */
-typedef struct fuzz_array {
-    linrec_dtype dtype;
-    size_t count;
-    void *data;
-    double *values;
-} fuzz_array;
-
-fuzz_array fuzz_array_new(linrec_dtype dtype, size_t count);
-/* Filled from the input, values in [lo, hi). */
-fuzz_array fuzz_array_read(fuzz_input *in, linrec_dtype dtype, size_t count, double lo, double hi);
-void fuzz_array_free(fuzz_array *array);
-/* Element i of data, as a double. */
-double fuzz_array_get(const fuzz_array *array, size_t i);
-/* Refreshes values from data. */
-void fuzz_array_sync(fuzz_array *array);
-size_t fuzz_element_size(linrec_dtype dtype);
-
-/* long double arrays for the reference; freed with free(). */
-long double *fuzz_long_doubles(size_t count);
+/* `count` elements filled from the input, values in [lo, hi) (arrays.h); for a complex dtype,
+ * moduli in [lo, hi) at phases from the input. */
+test_array fuzz_array_read(fuzz_input *in, linrec_dtype dtype, size_t count, double lo, double hi);
 
 /* Ends the process as a finding (libFuzzer keeps the input) after printing the message. */
 _Noreturn void fuzz_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-/* Fails unless every element of `got` is within the suite's TEST_ERROR_EPSILONS of `want`, relative
- * to `bound` (tests/harness.h); `what` and `variant` name it in the message. */
+/* Fails unless `got` keeps the suite's error rule against `want` and `bound` (test_check_close);
+ * `what` and `variant` name it in the message. */
 void fuzz_expect_close(const char *variant, const char *what, const linrec_problem *p,
-                       const fuzz_array *got, const long double *want, const long double *bound);
-
-/* Describes a problem for messages, in a static buffer. */
-const char *fuzz_describe(const linrec_problem *p);
+                       const test_array *got, const long double *want, const long double *bound);
 
 #endif /* LINREC_TESTS_FUZZ_H */

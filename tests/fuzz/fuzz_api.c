@@ -198,12 +198,6 @@ static allowed_set buffer_rules(const linrec_context *ctx, const array *arrays, 
     return allowed;
 }
 
-/* Every backend has kernels for every real element kind; all but cuda for the complex ones too. */
-static int has_complex_kernels(const linrec_context *ctx)
-{
-    return strcmp(linrec_context_backend(ctx), "cuda") != 0;
-}
-
 /* What a scan call may return. */
 static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const array *arrays,
                               size_t count, int buffers)
@@ -218,10 +212,7 @@ static allowed_set scan_rules(const linrec_context *ctx, const shape *s, const a
         breaks_array_rules(arrays, count, buffers) ? ALLOW(LINREC_ERR_INVALID_ARGUMENT) : 0;
     if (buffers)
         allowed |= buffer_rules(ctx, arrays, count);
-    if (allowed)
-        return allowed;
-    return s->complex && !has_complex_kernels(ctx) ? ALLOW(LINREC_ERR_UNSUPPORTED)
-                                                   : ALLOW(LINREC_OK);
+    return allowed ? allowed : ALLOW(LINREC_OK);
 }
 
 /* ---- Reading the input ---- */
@@ -447,7 +438,7 @@ _Noreturn static void call_finding(const call *c, const char *what, linrec_statu
     describe_arrays(c->arrays, c->count, c->buffers, arrays, sizeof arrays);
     fuzz_fail("%s on %s, problem %s%s: %s: returned %s (\"%s\"), the headers allow %s", c->function,
               c->ctx ? c->ctx->name : "NULL context",
-              c->problem ? fuzz_describe(c->problem) : "NULL", arrays, what,
+              c->problem ? test_describe(c->problem) : "NULL", arrays, what,
               linrec_status_string(got), linrec_last_error(), expected);
 }
 

@@ -47,8 +47,8 @@ typedef struct cell_case {
     linrec_problem problem;
     linrec_cell cell;
     unsigned flags;
-    fuzz_array role[ROLES]; /* empty where the kind lacks the role */
-    fuzz_array c0, dc, dy;
+    test_array role[ROLES]; /* empty where the kind lacks the role */
+    test_array c0, dc, dy;
 } cell_case;
 
 static int has_y(const cell_case *cc)
@@ -102,10 +102,10 @@ static cell_case read_case(fuzz_input *in)
 static void free_case(cell_case *cc)
 {
     for (int r = 0; r < ROLES; r++)
-        fuzz_array_free(&cc->role[r]);
-    fuzz_array_free(&cc->c0);
-    fuzz_array_free(&cc->dc);
-    fuzz_array_free(&cc->dy);
+        test_array_free(&cc->role[r]);
+    test_array_free(&cc->c0);
+    test_array_free(&cc->dc);
+    test_array_free(&cc->dy);
 }
 
 static linrec_cell_inputs inputs_of(const cell_case *cc)
@@ -138,14 +138,14 @@ static int cells_ran(const cell_case *cc, const fuzz_variant *v, linrec_status s
     if (status == LINREC_ERR_UNSUPPORTED && optional && *linrec_last_error())
         return 0;
     if (status != LINREC_OK)
-        fuzz_fail("%s on %s, %s: %s: %s", describe(cc, call), v->name, fuzz_describe(&cc->problem),
+        fuzz_fail("%s on %s, %s: %s: %s", describe(cc, call), v->name, test_describe(&cc->problem),
                   linrec_status_string(status), linrec_last_error());
     return 1;
 }
 
 static ref_values ref_values_new(size_t count)
 {
-    return (ref_values){fuzz_long_doubles(count), fuzz_long_doubles(count)};
+    return (ref_values){test_long_doubles(count), test_long_doubles(count)};
 }
 
 static void ref_values_free(ref_values *v)
@@ -155,18 +155,18 @@ static void ref_values_free(ref_values *v)
 }
 
 /* c and y of `v`'s forward (y empty for GILR); 0 when `v` has no fused cells. */
-static int run_forward(const cell_case *cc, const fuzz_variant *v, fuzz_array *c, fuzz_array *y)
+static int run_forward(const cell_case *cc, const fuzz_variant *v, test_array *c, test_array *y)
 {
     const linrec_problem *p = &cc->problem;
     size_t n = p->batch * p->steps * p->channels;
     linrec_cell_inputs in = inputs_of(cc);
-    *c = fuzz_array_new(p->dtype, n);
-    *y = fuzz_array_new(p->dtype, has_y(cc) ? n : 0);
+    *c = test_array_new(p->dtype, n);
+    *y = test_array_new(p->dtype, has_y(cc) ? n : 0);
     linrec_status status =
         linrec_cell_forward(v->ctx, &cc->cell, p, &in, cc->flags & WITH_C0 ? cc->c0.data : NULL,
                             c->data, has_y(cc) ? y->data : NULL);
-    fuzz_array_sync(c);
-    fuzz_array_sync(y);
+    test_array_sync(c);
+    test_array_sync(y);
     return cells_ran(cc, v, status, "linrec_cell_forward");
 }
 
@@ -174,7 +174,7 @@ static void check_forward(const cell_case *cc, const fuzz_variant *v)
 {
     const linrec_problem *p = &cc->problem;
     size_t n = p->batch * p->steps * p->channels;
-    fuzz_array c, y;
+    test_array c, y;
     if (run_forward(cc, v, &c, &y)) {
         ref_values want_c = ref_values_new(n), want_y = ref_values_new(n);
         ref_cell_inputs in = ref_inputs_of(cc);
@@ -186,20 +186,20 @@ static void check_forward(const cell_case *cc, const fuzz_variant *v)
         ref_values_free(&want_c);
         ref_values_free(&want_y);
     }
-    fuzz_array_free(&c);
-    fuzz_array_free(&y);
+    test_array_free(&c);
+    test_array_free(&y);
 }
 
-static void check_backward(const cell_case *cc, const fuzz_array *c, const fuzz_variant *v)
+static void check_backward(const cell_case *cc, const test_array *c, const fuzz_variant *v)
 {
     static const char *const names[ROLES] = {"grads->f", "grads->i", "grads->z", "grads->o",
                                              "grads->x"};
     const linrec_problem *p = &cc->problem;
     size_t n = c->count, s = cc->c0.count;
-    fuzz_array grads[ROLES], dc0 = fuzz_array_new(p->dtype, s);
+    test_array grads[ROLES], dc0 = test_array_new(p->dtype, s);
     void *where[ROLES];
     for (int r = 0; r < ROLES; r++) {
-        grads[r] = fuzz_array_new(p->dtype, kind_uses[cc->cell.kind][r] ? n : 0);
+        grads[r] = test_array_new(p->dtype, kind_uses[cc->cell.kind][r] ? n : 0);
         where[r] = kind_uses[cc->cell.kind][r] ? grads[r].data : NULL;
     }
     linrec_cell_gradients view = {where[F], where[I], where[Z], where[O], where[X]};
@@ -218,20 +218,20 @@ static void check_backward(const cell_case *cc, const fuzz_array *c, const fuzz_
         ref_cell_backward(p, &cc->cell, &ref_in, c0, c->values, with_dc(cc) ? cc->dc.values : NULL,
                           has_y(cc) ? cc->dy.values : NULL, &want);
         for (int r = 0; r < ROLES; r++) {
-            fuzz_array_sync(&grads[r]);
+            test_array_sync(&grads[r]);
             if (where[r])
                 fuzz_expect_close(v->name, describe(cc, names[r]), p, &grads[r], want.role[r].value,
                                   want.role[r].bound);
             ref_values_free(&want.role[r]);
         }
-        fuzz_array_sync(&dc0);
+        test_array_sync(&dc0);
         if (cc->flags & WANT_DC0)
             fuzz_expect_close(v->name, describe(cc, "dc0"), p, &dc0, want.c0.value, want.c0.bound);
         ref_values_free(&want.c0);
     }
     for (int r = 0; r < ROLES; r++)
-        fuzz_array_free(&grads[r]);
-    fuzz_array_free(&dc0);
+        test_array_free(&grads[r]);
+    test_array_free(&dc0);
 }
 
 /* The variants open at the first input (fuzz_variants). */
@@ -249,13 +249,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (other != serial)
             check_forward(&cc, other);
     } else {
-        fuzz_array c, y;
+        test_array c, y;
         run_forward(&cc, serial, &c, &y);
         check_backward(&cc, &c, serial);
         if (other != serial)
             check_backward(&cc, &c, other);
-        fuzz_array_free(&c);
-        fuzz_array_free(&y);
+        test_array_free(&c);
+        test_array_free(&y);
     }
     free_case(&cc);
     return 0;

@@ -5,8 +5,8 @@
  * without h0, in place or not, with any subset of the optional gradients.
  *
  * Input, a byte each unless said: variant (fuzz_pick_variant), flags (F64...BUFFERS below), mode
- * (layout, range of a, whether backward gets h without da, half types, size class: MODE_* below
- * for the bits that are not counts), which inputs share memory
+ * (layout, range of a, whether backward gets h without da, half and complex types, size class:
+ * MODE_* below for the bits that are not counts), which inputs share memory
  * (read_aliases), batch, channels, the scale of x, h0 and h, steps (3 bytes), then the values of a,
  * x, h0, h and dh in turn (fuzz_value), as long as the input lasts.
  */
@@ -41,11 +41,13 @@ enum {
 };
 
 /* Bits of the mode byte: a half dtype (f16, or bf16 with F64 set), then with f32 coefficients;
- * the medium size class. */
+ * without MODE_HALF, MODE_COMPLEX makes it complex (c64, or c128 with F64 set); the medium size
+ * class. */
 enum {
     MODE_GIVE_H = 1 << 4,
     MODE_HALF = 1 << 5,
     MODE_COEFFICIENTS_F32 = 1 << 6,
+    MODE_COMPLEX = MODE_COEFFICIENTS_F32,
     MODE_MEDIUM = 1 << 7
 };
 
@@ -60,7 +62,7 @@ typedef struct scan_case {
     linrec_problem problem;
     unsigned flags;
     int give_h; /* backward without da: h passed anyway */
-    fuzz_array in[INPUTS];
+    test_array in[INPUTS];
     int source[INPUTS]; /* the input whose memory each one is */
 } scan_case;
 
@@ -75,12 +77,12 @@ static size_t long_elements(const fuzz_variant *variant)
 static void share(scan_case *sc, int role, int with)
 {
     int source = sc->source[with];
-    fuzz_array *to = &sc->in[role];
-    const fuzz_array *from = &sc->in[source];
+    test_array *to = &sc->in[role];
+    const test_array *from = &sc->in[source];
     if (from->count < to->count || from->dtype != to->dtype)
         return;
-    memcpy(to->data, from->data, to->count * fuzz_element_size(to->dtype));
-    memcpy(to->values, from->values, to->count * sizeof(double));
+    memcpy(to->data, from->data, to->count * test_element_size(to->dtype));
+    memcpy(to->values, from->values, to->count * test_components(to->dtype) * sizeof(double));
     sc->source[role] = source;
 }
 
@@ -116,9 +118,11 @@ static scan_case read_case(fuzz_input *in, const fuzz_variant *variant)
     size_t elements = fuzz_elements_cap(in, mode & MODE_MEDIUM, long_elements(variant));
     sc.give_h = (mode & MODE_GIVE_H) != 0;
     linrec_problem *p = &sc.problem;
-    int half = (mode & MODE_HALF) != 0;
-    p->dtype = half ? (sc.flags & F64 ? LINREC_BF16 : LINREC_F16)
-                    : (sc.flags & F64 ? LINREC_F64 : LINREC_F32);
+    int half = (mode & MODE_HALF) != 0, complex = !half && (mode & MODE_COMPLEX);
+    int f64 = (sc.flags & F64) != 0;
+    p->dtype = half      ? (f64 ? LINREC_BF16 : LINREC_F16)
+               : complex ? (f64 ? LINREC_C128 : LINREC_C64)
+                         : (f64 ? LINREC_F64 : LINREC_F32);
     p->layout = (linrec_layout)(mode % 3);
     p->flags = (sc.flags & REVERSE ? LINREC_REVERSE : 0u) |
                (half && (mode & MODE_COEFFICIENTS_F32) ? LINREC_COEFFICIENTS_F32 : 0u);
@@ -151,14 +155,14 @@ static scan_case read_case(fuzz_input *in, const fuzz_variant *variant)
 static void free_case(scan_case *sc)
 {
     for (int i = 0; i < INPUTS; i++)
-        fuzz_array_free(&sc->in[i]);
+        test_array_free(&sc->in[i]);
 }
 
 static void expect_ok(linrec_status status, const char *call, const fuzz_variant *v,
                       const linrec_problem *p)
 {
     if (status != LINREC_OK)
-        fuzz_fail("%s on %s, %s: %s: %s", call, v->name, fuzz_describe(p),
+        fuzz_fail("%s on %s, %s: %s: %s", call, v->name, test_describe(p),
                   linrec_status_string(status), linrec_last_error());
 }
 
@@ -214,12 +218,12 @@ static passed pass_inputs(const scan_case *sc, const fuzz_variant *v, int buffer
         if (!used[i])
             continue;
         int source = sc->source[i];
-        const fuzz_array *array = &sc->in[source];
+        const test_array *array = &sc->in[source];
         out.host[i] = array->data;
         if (!buffers)
             continue;
         if (!memory[source]) {
-            size_t bytes = array->count * fuzz_element_size(array->dtype);
+            size_t bytes = array->count * test_element_size(array->dtype);
             memory[source] = new_buffer(v, &sc->problem, bytes);
             expect_ok(linrec_buffer_write(memory[source], 0, array->data, bytes),
                       "linrec_buffer_write", v, &sc->problem);
@@ -243,40 +247,40 @@ static void release_inputs(passed *inputs)
 
 /* An output buffer of `v` for `array`, or the input buffer it is computed in place in. */
 static linrec_buffer *output_buffer(const fuzz_variant *v, const linrec_problem *p,
-                                    const fuzz_array *array, linrec_buffer *in_place)
+                                    const test_array *array, linrec_buffer *in_place)
 {
     if (in_place)
         return in_place;
-    return array ? new_buffer(v, p, array->count * fuzz_element_size(array->dtype)) : NULL;
+    return array ? new_buffer(v, p, array->count * test_element_size(array->dtype)) : NULL;
 }
 
 /* Reads an output buffer back into `array` and releases it unless it is an input's too. */
 static void read_back(const fuzz_variant *v, const linrec_problem *p, linrec_buffer *buffer,
-                      fuzz_array *array, int keep)
+                      test_array *array, int keep)
 {
     if (!buffer)
         return;
-    size_t bytes = array->count * fuzz_element_size(array->dtype);
+    size_t bytes = array->count * test_element_size(array->dtype);
     expect_ok(linrec_buffer_read(buffer, 0, array->data, bytes), "linrec_buffer_read", v, p);
-    fuzz_array_sync(array);
+    test_array_sync(array);
     if (!keep)
         linrec_buffer_destroy(buffer);
 }
 
 /* h from `v`'s forward scan, in place in a copy of x when asked. */
-static void run_forward(const scan_case *sc, const fuzz_variant *v, int buffers, fuzz_array *h)
+static void run_forward(const scan_case *sc, const fuzz_variant *v, int buffers, test_array *h)
 {
     const linrec_problem *p = &sc->problem;
     int in_place = (sc->flags & IN_PLACE) != 0;
     passed inputs = pass_inputs(sc, v, buffers);
     if (in_place) {
-        memcpy(h->data, inputs.host[X], h->count * fuzz_element_size(p->dtype));
+        memcpy(h->data, inputs.host[X], h->count * test_element_size(p->dtype));
         inputs.host[X] = h->data;
     }
     if (!buffers) {
         expect_ok(linrec_scan(v->ctx, p, inputs.host[A], inputs.host[X], inputs.host[H0], h->data),
                   "linrec_scan", v, p);
-        fuzz_array_sync(h);
+        test_array_sync(h);
         return;
     }
     linrec_buffer *out = output_buffer(v, p, h, in_place ? inputs.buffer[X] : NULL);
@@ -290,32 +294,32 @@ static void run_forward(const scan_case *sc, const fuzz_variant *v, int buffers,
 static void check_forward(const scan_case *sc, const fuzz_variant *variant, int buffers)
 {
     const linrec_problem *p = &sc->problem;
-    size_t n = sc->in[X].count;
-    long double *want = fuzz_long_doubles(n), *bound = fuzz_long_doubles(n);
+    size_t n = sc->in[X].count, k = test_components(p->dtype);
+    long double *want = test_long_doubles(n * k), *bound = test_long_doubles(n);
     ref_forward(p, sc->in[A].values, sc->in[X].values,
                 sc->flags & WITH_H0 ? sc->in[H0].values : NULL, want, bound);
-    fuzz_array h = fuzz_array_new(p->dtype, n);
+    test_array h = test_array_new(p->dtype, n);
     run_forward(sc, variant, buffers, &h);
     fuzz_expect_close(variant->name, describe_call(sc, "h", buffers), p, &h, want, bound);
-    fuzz_array_free(&h);
+    test_array_free(&h);
     free(want);
     free(bound);
 }
 
 /* The gradients `v` computes: dx, and da and dh0 where asked (else left empty). */
 typedef struct gradients {
-    fuzz_array dx, da, dh0;
+    test_array dx, da, dh0;
 } gradients;
 
 static void run_backward(const scan_case *sc, const fuzz_variant *v, int buffers, gradients *g)
 {
     const linrec_problem *p = &sc->problem;
     int in_place = (sc->flags & IN_PLACE) != 0;
-    fuzz_array *da = sc->flags & WANT_DA ? &g->da : NULL;
-    fuzz_array *dh0 = sc->flags & WANT_DH0 ? &g->dh0 : NULL;
+    test_array *da = sc->flags & WANT_DA ? &g->da : NULL;
+    test_array *dh0 = sc->flags & WANT_DH0 ? &g->dh0 : NULL;
     passed inputs = pass_inputs(sc, v, buffers);
     if (in_place) {
-        memcpy(g->dx.data, inputs.host[DH], g->dx.count * fuzz_element_size(p->dtype));
+        memcpy(g->dx.data, inputs.host[DH], g->dx.count * test_element_size(p->dtype));
         inputs.host[DH] = g->dx.data;
     }
     if (!buffers) {
@@ -323,9 +327,9 @@ static void run_backward(const scan_case *sc, const fuzz_variant *v, int buffers
                                        inputs.host[DH], g->dx.data, da ? da->data : NULL,
                                        dh0 ? dh0->data : NULL),
                   "linrec_scan_backward", v, p);
-        fuzz_array_sync(&g->dx);
-        fuzz_array_sync(&g->da);
-        fuzz_array_sync(&g->dh0);
+        test_array_sync(&g->dx);
+        test_array_sync(&g->da);
+        test_array_sync(&g->dh0);
         return;
     }
     linrec_buffer *dx = output_buffer(v, p, &g->dx, in_place ? inputs.buffer[DH] : NULL);
@@ -342,13 +346,14 @@ static void run_backward(const scan_case *sc, const fuzz_variant *v, int buffers
 static void check_backward(const scan_case *sc, const fuzz_variant *variant, int buffers)
 {
     const linrec_problem *p = &sc->problem;
-    size_t n = sc->in[X].count, s = sc->in[H0].count;
-    ref_gradients ref = {fuzz_long_doubles(n), fuzz_long_doubles(n), fuzz_long_doubles(n),
-                         fuzz_long_doubles(n), fuzz_long_doubles(s), fuzz_long_doubles(s)};
+    size_t n = sc->in[X].count, s = sc->in[H0].count, k = test_components(p->dtype);
+    ref_gradients ref = {test_long_doubles(n * k), test_long_doubles(n),
+                         test_long_doubles(n * k), test_long_doubles(n),
+                         test_long_doubles(s * k), test_long_doubles(s)};
     ref_backward(p, sc->in[A].values, sc->flags & WITH_H0 ? sc->in[H0].values : NULL,
                  sc->in[H].values, sc->in[DH].values, &ref);
-    gradients g = {fuzz_array_new(p->dtype, n), fuzz_array_new(sc->in[A].dtype, n),
-                   fuzz_array_new(p->dtype, s)};
+    gradients g = {test_array_new(p->dtype, n), test_array_new(sc->in[A].dtype, n),
+                   test_array_new(p->dtype, s)};
     run_backward(sc, variant, buffers, &g);
     fuzz_expect_close(variant->name, describe_call(sc, "dx", buffers), p, &g.dx, ref.dx,
                       ref.dx_bound);
@@ -358,9 +363,9 @@ static void check_backward(const scan_case *sc, const fuzz_variant *variant, int
     if (sc->flags & WANT_DH0)
         fuzz_expect_close(variant->name, describe_call(sc, "dh0", buffers), p, &g.dh0, ref.dh0,
                           ref.dh0_bound);
-    fuzz_array_free(&g.dx);
-    fuzz_array_free(&g.da);
-    fuzz_array_free(&g.dh0);
+    test_array_free(&g.dx);
+    test_array_free(&g.da);
+    test_array_free(&g.dh0);
     long double *all[] = {ref.dx, ref.dx_bound, ref.da, ref.da_bound, ref.dh0, ref.dh0_bound};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);

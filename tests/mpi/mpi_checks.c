@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "arrays.h" /* TEST_ERROR_EPSILONS */
 #include "linrec/mpi.h"
 #include "reference.h"
 

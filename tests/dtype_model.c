@@ -1,7 +1,39 @@
-/* The tests' own model of the half types; see half_model.h. */
-#include "half_model.h"
+/* The tests' own model of the API's dtypes; see dtype_model.h. */
+#include "dtype_model.h"
 
 #include <math.h>
+
+size_t test_element_size(linrec_dtype dtype)
+{
+    switch (dtype) {
+    case LINREC_F64:
+        return sizeof(double);
+    case LINREC_F16:
+    case LINREC_BF16:
+        return sizeof(uint16_t);
+    case LINREC_C64:
+        return sizeof(float _Complex);
+    case LINREC_C128:
+        return sizeof(double _Complex);
+    default:
+        return sizeof(float);
+    }
+}
+
+int test_is_complex(linrec_dtype dtype)
+{
+    return dtype == LINREC_C64 || dtype == LINREC_C128;
+}
+
+size_t test_components(linrec_dtype dtype)
+{
+    return test_is_complex(dtype) ? 2 : 1;
+}
+
+linrec_dtype test_component_dtype(linrec_dtype dtype)
+{
+    return dtype == LINREC_C64 ? LINREC_F32 : dtype == LINREC_C128 ? LINREC_F64 : dtype;
+}
 
 int test_is_half(linrec_dtype dtype)
 {
