@@ -1,5 +1,5 @@
-/* AVX2 + FMA kernels: 8 f32 or 4 f64 steps per in-register scan. Compiled with -mavx2 -mfma only
- * here and run only where the CPU supports both (openmp_cpu.c). */
+/* AVX2 + FMA kernels: 8 f32, 4 f64 or c64, 2 c128 steps per in-register scan. Compiled with -mavx2
+ * -mfma only here and run only where the CPU supports both (openmp_cpu.c). */
 #include "openmp.h"
 #include "openmp_x86.h"
 
@@ -72,6 +72,33 @@ static inline __m128i f32_narrow_bf16(__m256 v)
 X86_HALF_PRIMITIVES(f16, __m256, __m128i, _mm, si128)
 X86_HALF_PRIMITIVES(bf16, __m256, __m128i, _mm, si128)
 #define ISA_HALF_PRIMITIVES
+
+/* 4 c64 or 2 c128 per vector. A c64 is the bits of one f64 lane, so its lanes move as f64's; a
+ * c128 is one 128-bit half, which permute2f128 moves (selector 0 and 1: v's halves, 2: fill's). */
+X86_C64_PARTS(c64, __m256, _mm256)
+X86_COMPLEX_PRIMITIVES(c64, float _Complex, float, __m256, 4, _mm256, ps, si256)
+X86_C128_PARTS(c128, __m256d, _mm256, 0xf, 0x5)
+X86_COMPLEX_PRIMITIVES(c128, double _Complex, double, __m256d, 2, _mm256, pd, si256)
+#define c64_shift(v, fill, k)                                                                      \
+    _mm256_castpd_ps(f64_shift(_mm256_castps_pd(v), _mm256_castps_pd(fill), k))
+#define c128_shift(v, fill, k) _mm256_permute2f128_pd((v), (fill), 0x02)
+
+X86_C64_ORDER(__m256, _mm256)
+
+static inline __m256d c128_reverse(__m256d v)
+{
+    return _mm256_permute2f128_pd(v, v, 0x01);
+}
+
+static inline __m256d c128_last(__m256d v)
+{
+    return _mm256_permute2f128_pd(v, v, 0x11);
+}
+#define VEC_c64 __m256
+#define W_c64 4
+#define VEC_c128 __m256d
+#define W_c128 2
+#define ISA_COMPLEX_PRIMITIVES
 
 #define VEC32 __m256
 #define W32 8

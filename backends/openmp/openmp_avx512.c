@@ -1,5 +1,5 @@
-/* AVX-512F kernels: 16 f32 or 8 f64 steps per in-register scan. Compiled with -mavx512f only here
- * and run only where the CPU and OS support it (openmp_cpu.c). */
+/* AVX-512F kernels: 16 f32, 8 f64 or c64, 4 c128 steps per in-register scan. Compiled with
+ * -mavx512f only here and run only where the CPU and OS support it (openmp_cpu.c). */
 #include "openmp.h"
 #include "openmp_x86.h"
 
@@ -69,6 +69,33 @@ static inline __m256i f32_narrow_bf16(__m512 v)
 X86_HALF_PRIMITIVES(f16, __m512, __m256i, _mm256, si256)
 X86_HALF_PRIMITIVES(bf16, __m512, __m256i, _mm256, si256)
 #define ISA_HALF_PRIMITIVES
+
+/* 8 c64 or 4 c128 per vector. A c64 is the bits of one f64 lane, so its lanes move as f64's; a
+ * c128 is one 128-bit lane. */
+X86_C64_PARTS(c64, __m512, _mm512)
+X86_COMPLEX_PRIMITIVES(c64, float _Complex, float, __m512, 8, _mm512, ps, si512)
+X86_C128_PARTS(c128, __m512d, _mm512, 0xff, 0x55)
+X86_COMPLEX_PRIMITIVES(c128, double _Complex, double, __m512d, 4, _mm512, pd, si512)
+#define c64_shift(v, fill, k)                                                                      \
+    _mm512_castpd_ps(f64_shift(_mm512_castps_pd(v), _mm512_castps_pd(fill), k))
+#define c128_shift(v, fill, k) f64_shift(v, fill, 2 * (k))
+
+X86_C64_ORDER(__m512, _mm512)
+
+static inline __m512d c128_reverse(__m512d v)
+{
+    return _mm512_shuffle_f64x2(v, v, 0x1b);
+}
+
+static inline __m512d c128_last(__m512d v)
+{
+    return _mm512_shuffle_f64x2(v, v, 0xff);
+}
+#define VEC_c64 __m512
+#define W_c64 8
+#define VEC_c128 __m512d
+#define W_c128 4
+#define ISA_COMPLEX_PRIMITIVES
 
 #define VEC32 __m512
 #define W32 16

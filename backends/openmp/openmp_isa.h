@@ -11,13 +11,17 @@
  * f32_load_bf16, f32_store_bf16, f32_stream_f16 and f32_stream_bf16 (W32 halves, aligned to
  * their bytes; the store where it does not stream) and ISA_HALF_PRIMITIVES; any other converts
  * its W32 halves one by one through a row of floats and does not stream them.
+ *
+ * A path with complex vectors defines the c64_ and c128_ primitives (openmp_kernels.h's
+ * vocabulary, conj included), VEC_c64, W_c64, VEC_c128, W_c128 and ISA_COMPLEX_PRIMITIVES; any
+ * other gets one-element "vectors" of float _Complex and double _Complex (openmp_scalar.h).
  */
 #define VEC_f32 VEC32
 #define W_f32 W32
 #define VEC_f64 VEC64
 #define W_f64 W64
 
-/* The complex kinds, on every path for now, with one-element "vectors". */
+#ifndef ISA_COMPLEX_PRIMITIVES
 #include "openmp_scalar.h"
 LINREC__OPENMP_SCALAR_PRIMITIVES(c64, float _Complex, linrec__mul_c64)
 LINREC__OPENMP_SCALAR_PRIMITIVES(c128, double _Complex, linrec__mul_c128)
@@ -27,6 +31,7 @@ LINREC__OPENMP_SCALAR_PRIMITIVES(c128, double _Complex, linrec__mul_c128)
 #define W_c64 1
 #define VEC_c128 double _Complex
 #define W_c128 1
+#endif
 #define c64_load_c64 c64_load
 #define c64_store_c64 c64_store
 #define c64_stream_c64 c64_stream

@@ -1,8 +1,9 @@
-/* AArch64 Advanced SIMD kernels: 4 f32 or 2 f64 steps per in-register scan. NEON is part of every
- * AArch64 CPU, so this file is built on aarch64 only and needs no flags. */
+/* AArch64 Advanced SIMD kernels: 4 f32, 2 f64 or 2 c64 steps per in-register scan. NEON is part of
+ * every AArch64 CPU, so this file is built on aarch64 only and needs no flags. */
 #include <arm_neon.h>
 
 #include "openmp.h"
+#include "openmp_complex.h"
 
 /* No streaming store: the outputs go through the cache. */
 #define STREAM_BYTES 0
@@ -99,6 +100,121 @@ static inline void f32_store_bf16(uint16_t *p, float32x4_t v)
 #define f32_stream_f16 f32_store_f16
 #define f32_stream_bf16 f32_store_bf16
 #define ISA_HALF_PRIMITIVES
+
+/*
+ * Complex vectors: 2 c64 or 1 c128 (re, im) pairs interleaved in the lanes of the part type's
+ * vector, as the arrays hold them. With b's real and imaginary parts each duplicated over its
+ * pair and a's pairs swapped with the real lane negated (T_swap_negated: (-ai, ar)):
+ *   a*b     = fma(swap_negated(a)*im(b), a, re(b))
+ *   a*b + c = fma(fma(c, swap_negated(a), im(b)), a, re(b))
+ * which rounds as the x86 paths' fmaddsub does (negation is exact). Signs flip through the
+ * integer vector (usfx: u32, u64) with `mask` in the lanes to flip.
+ */
+#define NEON_COMPLEX_PRIMITIVES(T, COMPLEX_T, PART_T, VEC_T, W, sfx, usfx, UINT_T)                 \
+    static inline VEC_T T##_flip(VEC_T v, UINT_T mask_even, UINT_T mask_odd)                       \
+    {                                                                                              \
+        UINT_T masks[2 * W];                                                                       \
+        for (int i = 0; i < W; i++) {                                                              \
+            masks[2 * i] = mask_even;                                                              \
+            masks[2 * i + 1] = mask_odd;                                                           \
+        }                                                                                          \
+        return vreinterpretq_##sfx##_##usfx(                                                       \
+            veorq_##usfx(vreinterpretq_##usfx##_##sfx(v), vld1q_##usfx(masks)));                   \
+    }                                                                                              \
+    static inline VEC_T T##_load(const COMPLEX_T *p)                                               \
+    {                                                                                              \
+        return vld1q_##sfx((const PART_T *)p);                                                     \
+    }                                                                                              \
+    static inline void T##_store(COMPLEX_T *p, VEC_T v)                                            \
+    {                                                                                              \
+        vst1q_##sfx((PART_T *)p, v);                                                               \
+    }                                                                                              \
+    static inline void T##_stream(COMPLEX_T *p, VEC_T v)                                           \
+    {                                                                                              \
+        vst1q_##sfx((PART_T *)p, v);                                                               \
+    }                                                                                              \
+    LINREC__OPENMP_COMPLEX_ROWS(T, COMPLEX_T, VEC_T, W)                                            \
+    static inline VEC_T T##_swap_negated(VEC_T v)                                                  \
+    {                                                                                              \
+        UINT_T sign = (UINT_T)1 << (8 * sizeof(UINT_T) - 1);                                       \
+        return T##_flip(T##_swap(v), sign, 0);                                                     \
+    }                                                                                              \
+    static inline VEC_T T##_conj(VEC_T v)                                                          \
+    {                                                                                              \
+        UINT_T sign = (UINT_T)1 << (8 * sizeof(UINT_T) - 1);                                       \
+        return T##_flip(v, 0, sign);                                                               \
+    }                                                                                              \
+    static inline VEC_T T##_mul(VEC_T a, VEC_T b)                                                  \
+    {                                                                                              \
+        return vfmaq_##sfx(vmulq_##sfx(T##_swap_negated(a), T##_imaginary_parts(b)), a,            \
+                           T##_real_parts(b));                                                     \
+    }                                                                                              \
+    static inline VEC_T T##_fma(VEC_T a, VEC_T b, VEC_T c)                                         \
+    {                                                                                              \
+        return vfmaq_##sfx(vfmaq_##sfx(c, T##_swap_negated(a), T##_imaginary_parts(b)), a,         \
+                           T##_real_parts(b));                                                     \
+    }
+
+/* c64: the pairs of a float32x4_t; one c64 is the bits of one f64 lane. */
+static inline float32x4_t c64_real_parts(float32x4_t v)
+{
+    return vtrn1q_f32(v, v);
+}
+
+static inline float32x4_t c64_imaginary_parts(float32x4_t v)
+{
+    return vtrn2q_f32(v, v);
+}
+
+static inline float32x4_t c64_swap(float32x4_t v)
+{
+    return vrev64q_f32(v);
+}
+
+static inline float32x4_t c64_reverse(float32x4_t v)
+{
+    return vextq_f32(v, v, 2);
+}
+
+static inline float32x4_t c64_last(float32x4_t v)
+{
+    return vreinterpretq_f32_f64(vdupq_laneq_f64(vreinterpretq_f64_f32(v), 1));
+}
+#define c64_shift(v, fill, k) vextq_f32((fill), (v), 4 - 2 * (k))
+
+/* c128: the one pair of a float64x2_t, so a "vector" of one element (no shift needed). */
+static inline float64x2_t c128_real_parts(float64x2_t v)
+{
+    return vdupq_laneq_f64(v, 0);
+}
+
+static inline float64x2_t c128_imaginary_parts(float64x2_t v)
+{
+    return vdupq_laneq_f64(v, 1);
+}
+
+static inline float64x2_t c128_swap(float64x2_t v)
+{
+    return vextq_f64(v, v, 1);
+}
+
+static inline float64x2_t c128_reverse(float64x2_t v)
+{
+    return v;
+}
+
+static inline float64x2_t c128_last(float64x2_t v)
+{
+    return v;
+}
+
+NEON_COMPLEX_PRIMITIVES(c64, float _Complex, float, float32x4_t, 2, f32, u32, uint32_t)
+NEON_COMPLEX_PRIMITIVES(c128, double _Complex, double, float64x2_t, 1, f64, u64, uint64_t)
+#define VEC_c64 float32x4_t
+#define W_c64 2
+#define VEC_c128 float64x2_t
+#define W_c128 1
+#define ISA_COMPLEX_PRIMITIVES
 
 #define VEC32 float32x4_t
 #define W32 4

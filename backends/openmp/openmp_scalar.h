@@ -1,8 +1,8 @@
 /*
  * One-element "vectors": the primitives of openmp_kernels.h's vocabulary for a type whose vector
  * is one value, with which the scan within a thread is the serial chain and the threads still
- * split the work. The scalar path takes them for f32 and f64, and every path for the complex
- * types (openmp_isa.h) until it has SIMD of its own for them.
+ * split the work. The scalar path takes them for f32 and f64, and the paths without complex
+ * vectors of their own (openmp_isa.h) for the complex types.
  */
 #ifndef LINREC_BACKENDS_OPENMP_SCALAR_H
 #define LINREC_BACKENDS_OPENMP_SCALAR_H
