@@ -140,8 +140,7 @@ def scan(a: ArrayLike, x: ArrayLike, h0: Optional[ArrayLike] = None, *, axis: in
     from the last step to the first (h[t] = a[t] * h[t+1] + x[t], h0 entering at the last step).
     The result has the arrays' common dtype (float16, bfloat16 from ml_dtypes, float32, float64,
     complex64 or complex128; integers become float64). The half types compute in float32 and round
-    each output once; the complex ones multiply as complex numbers (serial, openmp and opencl
-    backends).
+    each output once; the complex ones multiply as complex numbers.
     `backend` names a backend as LINREC_BACKEND does (None: that variable, else "auto").
     `out`, a C-contiguous array of the result's shape and dtype, receives the result instead of a
     new array (it may be x itself: the scan then runs in place) and is returned.

@@ -5,6 +5,11 @@ CPU platform, with a custom_vjp whose backward pass is the library's. jax.vmap p
 to every operand (vmap_method="broadcast_all"), which the handler folds into the batch. Arrays on
 a GPU need the library to scan the caller's own device memory, which it cannot do yet: JAX then
 reports that linrec_scan has no implementation for that platform.
+
+Complex arrays follow JAX's convention for gradients (a VJP is the transpose of the linearized
+map, with no conjugation: jax.grad of a real loss is dL/dRe - i dL/dIm), the conjugate of
+PyTorch's, which the library computes: the backward pass conjugates the cotangent going in and
+the gradients coming out, which is exact.
 """
 
 import ctypes
@@ -67,9 +72,11 @@ def _scan_backward(axis_from_end, reverse, backend, saved, dh):
     call = jax.ffi.ffi_call("linrec_jax_scan_backward",
                             (sequences, sequences, jax.ShapeDtypeStruct(h0.shape, h0.dtype)),
                             vmap_method="broadcast_all", input_output_aliases={3: 0})
-    dx, da, dh0 = call(a, h0, h, dh.astype(a.dtype),
+    complex_type = jnp.issubdtype(a.dtype, jnp.complexfloating)
+    conjugate = jnp.conj if complex_type else (lambda value: value)
+    dx, da, dh0 = call(a, h0, h, conjugate(dh.astype(a.dtype)),
                        **_attributes(axis_from_end, reverse, backend))
-    return da, dx, dh0
+    return conjugate(da), conjugate(dx), conjugate(dh0)
 
 
 _scan.defvjp(_scan_forward, _scan_backward)
@@ -81,16 +88,19 @@ def scan(a: jax.typing.ArrayLike, x: jax.typing.ArrayLike,
     """h[t] = a[t] * h[t-1] + x[t] along `axis`, differentiable in a, x and h0.
 
     a and x have the same shape; h0 has that shape without `axis` (zeros when None). The dtype is
-    the arrays' common one (float16, bfloat16, float32 or float64; integers become JAX's default
-    float type); the half types compute in float32 and round each output once.
-    reverse=True runs from the last step to the
-    first. Runs on JAX's CPU platform on `backend`, else LINREC_BACKEND, else openmp."""
+    the arrays' common one (float16, bfloat16, float32, float64, complex64 or complex128; integers
+    become JAX's default float type); the half types compute in float32 and round each output
+    once, the complex ones multiply as complex numbers, with JAX's gradient convention.
+    reverse=True runs from the last step to the first. Runs on JAX's CPU platform on `backend`,
+    else LINREC_BACKEND, else openmp."""
     dtype = jnp.result_type(a, x, *([] if h0 is None else [h0]))
     if jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.bool_):
         dtype = jax.dtypes.canonicalize_dtype(jnp.float64)  # as numpy's path, in JAX's precision
-    if dtype not in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64):
+    if dtype not in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64, jnp.complex64,
+                     jnp.complex128):
         raise _errors.UnsupportedError(
-            f"linrec.jax.scan supports float16, bfloat16, float32 and float64 arrays, not {dtype}")
+            f"linrec.jax.scan supports float16, bfloat16, float32, float64, complex64 and "
+            f"complex128 arrays, not {dtype}")
     a = jnp.asarray(a, dtype)
     x = jnp.asarray(x, dtype)
     _core.check_same_shape("x", x.shape, a.shape)

@@ -18,7 +18,7 @@ from . import _errors
 __all__ = ["scan"]
 
 # torch.bfloat16 has no numpy form to pass through (linrec._core takes numpy arrays).
-_DTYPES = (torch.float16, torch.float32, torch.float64)
+_DTYPES = (torch.float16, torch.float32, torch.float64, torch.complex64, torch.complex128)
 
 
 def _host_backend(backend):
@@ -28,8 +28,8 @@ def _host_backend(backend):
 
 
 def _check(tensors):
-    """Same dtype (float16, float32 or float64) and a CPU device for every tensor, or linrec's
-    error."""
+    """Same dtype (float16, float32, float64, complex64 or complex128) and a CPU device for every
+    tensor, or linrec's error."""
     first = tensors[0][1]
     for name, tensor in tensors:
         if tensor.dtype != first.dtype:
@@ -40,7 +40,8 @@ def _check(tensors):
                 f"{name} is on {tensor.device} but a is on {first.device}")
     if first.dtype not in _DTYPES:
         raise _errors.UnsupportedError(
-            f"linrec.torch.scan supports float16, float32 and float64 tensors, not {first.dtype}")
+            "linrec.torch.scan supports float16, float32, float64, complex64 and complex128 "
+            f"tensors, not {first.dtype}")
     if first.device.type != "cpu":
         raise _errors.UnsupportedError(
             f"linrec.torch.scan runs CPU tensors only for now; a tensor on {first.device} would "
@@ -129,9 +130,11 @@ def scan(a: torch.Tensor, x: torch.Tensor, h0: Optional[torch.Tensor] = None, *,
          reverse: bool = False, backend: Optional[str] = None) -> torch.Tensor:
     """h[t] = a[t] * h[t-1] + x[t] along `dim`, differentiable in a, x and h0.
 
-    a and x have the same shape, dtype (float16, float32 or float64) and device; h0 has that shape
-    without `dim` (zeros when None). reverse=True runs from the last step to the first. CPU tensors run on
-    `backend`, else LINREC_BACKEND, else openmp. Works under torch.compile(fullgraph=True)."""
+    a and x have the same shape, dtype (float16, float32, float64, complex64 or complex128) and
+    device; h0 has that shape without `dim` (zeros when None). Complex gradients are PyTorch's
+    (dL/dRe + i dL/dIm of a real loss), which the library computes. reverse=True runs from the last
+    step to the first. CPU tensors run on `backend`, else LINREC_BACKEND, else openmp. Works under
+    torch.compile(fullgraph=True)."""
     named = [("a", a), ("x", x)] + ([("h0", h0)] if h0 is not None else [])
     _check(named)
     _core.check_same_shape("x", x.shape, a.shape)

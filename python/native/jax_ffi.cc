@@ -68,9 +68,14 @@ ffi::Error problem_of(const ffi::AnyBuffer &sequences, int64_t axis_from_end, in
         dtype = LINREC_F16;
     else if (sequences.element_type() == ffi::DataType::BF16)
         dtype = LINREC_BF16;
+    else if (sequences.element_type() == ffi::DataType::C64)
+        dtype = LINREC_C64;
+    else if (sequences.element_type() == ffi::DataType::C128)
+        dtype = LINREC_C128;
     else
         return ffi::Error(ffi::ErrorCode::kUnimplemented,
-                          "linrec: only float16, bfloat16, float32 and float64 arrays are scanned");
+                          "linrec: only float16, bfloat16, float32, float64, complex64 and "
+                          "complex128 arrays are scanned");
     const size_t steps = static_cast<size_t>(dims[axis]);
     if (channels == 1)
         *p = {dtype, LINREC_LAYOUT_BCT, 1, steps, batch, static_cast<unsigned>(flags)};

@@ -1,6 +1,6 @@
 """linrec.scan and linrec.scan_backward on complex64 and complex128 numpy arrays: against a
-complex128 numpy loop, PyTorch's gradient convention checked by central differences of a real
-loss, and the refusal of backends without complex kernels."""
+complex128 numpy loop, and PyTorch's gradient convention checked by central differences of a real
+loss, on every backend available."""
 
 import numpy as np
 import pytest
@@ -10,9 +10,8 @@ from helpers import (AVAILABLE_BACKENDS, numerical_gradient, random_problem,
                      scan_backward_reference, scan_reference, shape_axis, state_shape, tolerance)
 
 DTYPES = [np.complex64, np.complex128]
-# The backends with complex kernels (README's dtype table), and those here that refuse complex.
-SERVING = [name for name in AVAILABLE_BACKENDS if name in ("serial", "openmp", "opencl")]
-REFUSING = [name for name in AVAILABLE_BACKENDS if name not in ("serial", "openmp", "opencl")]
+# Every backend has complex kernels (README's dtype table).
+SERVING = AVAILABLE_BACKENDS
 SHAPE_AXES = [shape_axis((7,), 0), shape_axis((3, 6), 1), shape_axis((4, 3), 0),
               shape_axis((2, 5, 3), 1), shape_axis((2, 3, 4, 2), 2)]
 
@@ -68,10 +67,3 @@ def test_real_and_complex_arrays_give_a_complex_result(rng):
     h = linrec.scan(np.abs(a).astype(np.float32), x, h0, backend="serial")
     assert h.dtype == np.complex64
     np.testing.assert_allclose(h, scan_reference(np.abs(a), x, h0), **tolerance(np.complex64))
-
-
-@pytest.mark.parametrize("backend", REFUSING)
-def test_refused_where_unsupported(backend, rng):
-    a, x, h0 = random_problem(rng, (3, 5), 1, np.complex64)
-    with pytest.raises(linrec.UnsupportedError, match="no scan kernels for c64"):
-        linrec.scan(a, x, h0, backend=backend)
