@@ -40,6 +40,11 @@ int test_is_half(linrec_dtype dtype)
     return dtype == LINREC_F16 || dtype == LINREC_BF16;
 }
 
+linrec_dtype test_coefficient_dtype(const linrec_problem *p)
+{
+    return (p->flags & LINREC_COEFFICIENTS_F32) ? LINREC_F32 : p->dtype;
+}
+
 /* The half formats as the tests see them, written from IEEE 754 and the bfloat16 definition
  * alone (no code of the library): significand bits with the implicit one, frexp exponent of the
  * smallest normal, largest finite value. */

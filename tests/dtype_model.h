@@ -20,6 +20,8 @@ size_t test_components(linrec_dtype dtype);
 /* The real type of one number of an element: f32 for c64, f64 for c128, else the dtype itself. */
 linrec_dtype test_component_dtype(linrec_dtype dtype);
 int test_is_half(linrec_dtype dtype);
+/* The dtype of a and da: f32 under LINREC_COEFFICIENTS_F32, otherwise the problem's. */
+linrec_dtype test_coefficient_dtype(const linrec_problem *p);
 
 /* `value` rounded to the type (to nearest even, subnormals, +-inf past the largest value), the
  * value of a bit pattern, and the bit pattern of `value` once rounded (NaN as the quiet NaN of its

@@ -37,11 +37,6 @@ size_t test_below(test_rng *rng, size_t n)
     return (size_t)(next(rng) % n);
 }
 
-linrec_dtype test_coefficient_dtype(const linrec_problem *p)
-{
-    return (p->flags & LINREC_COEFFICIENTS_F32) ? LINREC_F32 : p->dtype;
-}
-
 size_t test_elements(const linrec_problem *p)
 {
     return p->batch * p->steps * p->channels;

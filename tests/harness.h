@@ -33,8 +33,6 @@ size_t test_below(test_rng *rng, size_t n);
 /* Fills with uniform values in [lo, hi), rounded to the dtype; for a complex dtype, values of such
  * a modulus (a negative one turns the phase) at a uniform phase. */
 test_array test_array_random(linrec_dtype dtype, size_t count, test_rng *rng, double lo, double hi);
-/* The dtype of a and da: f32 under LINREC_COEFFICIENTS_F32, otherwise the problem's. */
-linrec_dtype test_coefficient_dtype(const linrec_problem *p);
 size_t test_elements(const linrec_problem *p);
 size_t test_states(const linrec_problem *p);
 

@@ -140,8 +140,7 @@ static scan_case read_case(fuzz_input *in, const fuzz_variant *variant)
     size_t n = p->batch * p->steps * p->channels, s = p->batch * p->channels;
     static const double a_lo[A_MODES] = {-1.0, 0.9, -0.01, 0.99}, a_hi[A_MODES] = {1, 1, 0.01, 1};
     unsigned a_mode = (mode >> 2) % A_MODES;
-    linrec_dtype coefficients = (p->flags & LINREC_COEFFICIENTS_F32) ? LINREC_F32 : p->dtype;
-    sc.in[A] = fuzz_array_read(in, coefficients, n, a_lo[a_mode], a_hi[a_mode]);
+    sc.in[A] = fuzz_array_read(in, test_coefficient_dtype(p), n, a_lo[a_mode], a_hi[a_mode]);
     sc.in[X] = fuzz_array_read(in, p->dtype, n, -scale, scale);
     sc.in[H0] = fuzz_array_read(in, p->dtype, s, -scale, scale);
     sc.in[H] = fuzz_array_read(in, p->dtype, n, -scale, scale);
