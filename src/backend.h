@@ -21,7 +21,7 @@
 #include "linrec/linrec.h"
 
 /* Bumped whenever linrec__host, linrec__backend or the argument structs change. */
-#define LINREC__ABI_VERSION 3u
+#define LINREC__ABI_VERSION 4u
 
 #define LINREC__PLUGIN_ENTRY "linrec_plugin_entry"
 
@@ -113,6 +113,15 @@ typedef struct linrec__open_args {
     int auto_pick; /* nonzero when "auto" asks: decline devices auto must not use (CPU OpenCL) */
 } linrec__open_args;
 
+/* What a backend is asked to open on the application's own device and stream or queue
+ * (linrec/cuda.h, linrec/opencl.h). Such a context is asynchronous: its buffer scans are enqueued
+ * on `queue` and return. */
+typedef struct linrec__native_args {
+    const linrec__host *host;
+    int device;  /* cuda: the device ordinal */
+    void *queue; /* cuda: a cudaStream_t, NULL the default stream; opencl: a cl_command_queue */
+} linrec__native_args;
+
 /* The backend keeps its data in host memory: the core allocates buffers with malloc, buffer
  * operations are memcpy, and the *_device operations are never called. */
 #define LINREC__BACKEND_HOST_MEMORY 0x1u
@@ -151,6 +160,21 @@ typedef struct linrec__backend {
      * core answers LINREC_ERR_UNSUPPORTED. */
     linrec_status (*cell_forward)(void *state, const linrec__cell_args *args);
     linrec_status (*cell_backward)(void *state, const linrec__cell_backward_args *args);
+
+    /* Native interop; all NULL where the backend has none, and the core answers
+     * LINREC_ERR_UNSUPPORTED. open_native opens a context as open does. set_stream (cuda only)
+     * moves later work to another stream, ordered after the work already enqueued. buffer_wrap
+     * makes a memory handle (for every operation above, and freed by buffer_free) that borrows
+     * `bytes` of the application's memory `native` from byte `offset`; buffer_native returns the
+     * native memory of any of the backend's handles and stores its byte offset. synchronize
+     * waits for the work enqueued so far and returns the first error it met; it returns LINREC_OK
+     * at once for a context opened by open. */
+    linrec_status (*open_native)(const linrec__native_args *args, void **state);
+    linrec_status (*set_stream)(void *state, void *stream);
+    linrec_status (*buffer_wrap)(void *state, void *native, size_t offset, size_t bytes,
+                                 void **memory);
+    void *(*buffer_native)(const void *memory, size_t *offset);
+    linrec_status (*synchronize)(void *state);
 } linrec__backend;
 
 typedef const linrec__backend *(*linrec__plugin_entry_fn)(const linrec__host *host);

@@ -45,21 +45,27 @@ static linrec_status parse_request(const char *spec, backend_request *request)
     return LINREC_OK;
 }
 
-static linrec_status open_backend(const char *name, size_t device, int auto_pick,
-                                  linrec_context **out)
+/* Opens backend `name` by its open entry (args) or, when `native` is set, by open_native. */
+static linrec_status open_context(const char *name, const linrec__open_args *args,
+                                  const linrec__native_args *native, linrec_context **out)
 {
     const linrec__backend *backend;
     void *plugin;
     linrec_status status = linrec__backend_load(name, &backend, &plugin);
-    if (status != LINREC_OK)
+    if (status == LINREC_OK && native && !backend->open_native)
+        status =
+            linrec__fail(LINREC_ERR_UNSUPPORTED,
+                         "backend %s cannot work on the application's own device memory", name);
+    if (status != LINREC_OK) {
+        linrec__plugin_unload(plugin);
         return status;
+    }
     linrec_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
         linrec__plugin_unload(plugin);
         return linrec__fail(LINREC_ERR_OUT_OF_MEMORY, "cannot allocate a context");
     }
-    linrec__open_args args = {&linrec__host_services, device, auto_pick};
-    status = backend->open(&args, &ctx->state);
+    status = native ? backend->open_native(native, &ctx->state) : backend->open(args, &ctx->state);
     if (status != LINREC_OK) {
         free(ctx);
         linrec__plugin_unload(plugin);
@@ -70,6 +76,23 @@ static linrec_status open_backend(const char *name, size_t device, int auto_pick
     ctx->plugin = plugin;
     *out = ctx;
     return LINREC_OK;
+}
+
+static linrec_status open_backend(const char *name, size_t device, int auto_pick,
+                                  linrec_context **out)
+{
+    linrec__open_args args = {&linrec__host_services, device, auto_pick};
+    return open_context(name, &args, NULL, out);
+}
+
+linrec_status linrec__context_create_native(const char *name, int device, void *queue,
+                                            linrec_context **out)
+{
+    if (!out)
+        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT, "the context output pointer is NULL");
+    *out = NULL;
+    linrec__native_args native = {&linrec__host_services, device, queue};
+    return open_context(name, NULL, &native, out);
 }
 
 /* Tries each backend in "auto" order; the thread's last error is left as it was on success. */
@@ -149,4 +172,21 @@ const char *linrec_context_backend(const linrec_context *ctx)
 const char *linrec_context_device(const linrec_context *ctx)
 {
     return ctx ? ctx->backend->device(ctx->state) : "";
+}
+
+linrec_status linrec__check_backend(const linrec_context *ctx, const char *name,
+                                    const char *function)
+{
+    if (strcmp(ctx->backend->name, name) == 0)
+        return LINREC_OK;
+    return linrec__fail(LINREC_ERR_BACKEND_MISMATCH,
+                        "cannot %s of %s on a context of backend %s, which is not %s", function,
+                        name, ctx->backend->name, name);
+}
+
+linrec_status linrec_context_synchronize(linrec_context *ctx)
+{
+    if (!ctx)
+        return linrec__fail(LINREC_ERR_INVALID_ARGUMENT, "cannot synchronize a NULL context");
+    return ctx->backend->synchronize ? ctx->backend->synchronize(ctx->state) : LINREC_OK;
 }

@@ -36,6 +36,24 @@ struct linrec_buffer {
     void *memory; /* host pointer or the backend's handle */
 };
 
+/* Creates a context of backend `name` on the application's device and stream or queue
+ * (linrec__native_args); LINREC_ERR_UNSUPPORTED for a backend without native interop. */
+linrec_status linrec__context_create_native(const char *name, int device, void *queue,
+                                            linrec_context **out);
+
+/* A buffer of ctx borrowing the application's memory `native` from byte `offset`; `name` is the
+ * backend the caller's header serves (LINREC_ERR_BACKEND_MISMATCH for a context of another). */
+linrec_status linrec__buffer_wrap(linrec_context *ctx, const char *name, void *native,
+                                  size_t offset, size_t bytes, linrec_buffer **out);
+
+/* The native memory holding a buffer of backend `name`, and its byte offset there; NULL and 0 for
+ * NULL or a buffer of another backend. */
+void *linrec__buffer_native(const linrec_buffer *buf, const char *name, size_t *offset);
+
+/* LINREC_ERR_BACKEND_MISMATCH unless ctx is a context of backend `name`. */
+linrec_status linrec__check_backend(const linrec_context *ctx, const char *name,
+                                    const char *function);
+
 void linrec__context_retain(linrec_context *ctx);
 void linrec__context_release(linrec_context *ctx);
 

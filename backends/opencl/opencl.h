@@ -35,11 +35,21 @@ typedef struct linrec__ocl_limits {
     int has_fp64;
 } linrec__ocl_limits;
 
+/* A buffer: `bytes` of `memory` from byte `offset`, a cl_mem of the context's own or an
+ * application's (wrapped, at any offset). Either way the handle holds one reference to it. */
+typedef struct linrec__ocl_memory {
+    cl_mem memory;
+    size_t offset;
+} linrec__ocl_memory;
+
 /* One context's device: everything a call touches, guarded by `lock` while a scan runs. */
 typedef struct linrec__ocl_state {
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
+    /* An application's queue (linrec_opencl_context_create): scans on buffers are enqueued and
+     * return. Out of order, each of linrec's commands is fenced by barriers. */
+    int asynchronous, out_of_order;
     linrec__ocl_limits limits;
     /* By element kind: f32, and f64 with fp64, built at open; the half kinds on first use. */
     linrec__ocl_program programs[LINREC__ELEMENTS];
@@ -48,6 +58,21 @@ typedef struct linrec__ocl_state {
     size_t scratch_bytes;
     char description[LINREC__OCL_DESCRIPTION];
 } linrec__ocl_state;
+
+/* Allocates a context and opens it on the device and queue that `attach` sets (`how` is its
+ * argument), then builds its programs; on failure frees everything and leaves *state NULL. */
+linrec_status linrec__ocl_open_with(linrec_status (*attach)(linrec__ocl_state *s, const void *how),
+                                    const void *how, void **state);
+
+/* A buffer handle holding one reference to `memory` from byte `offset` (the caller's reference,
+ * which the handle's buffer_free releases). */
+linrec_status linrec__ocl_new_handle(cl_mem memory, size_t offset, void **handle);
+
+/* The backend's native interop entries (opencl_native.c). */
+linrec_status linrec__ocl_open_native(const linrec__native_args *args, void **state);
+linrec_status linrec__ocl_wrap(void *state, void *native, size_t offset, size_t bytes,
+                               void **memory);
+linrec_status linrec__ocl_synchronize(void *state);
 
 /* The name of an OpenCL error code, such as "CL_INVALID_VALUE". */
 const char *linrec__ocl_error_name(cl_int error);
@@ -61,6 +86,9 @@ linrec_status linrec__ocl_check(cl_int error, const char *call);
 /* Finds device args->device (or, for auto, the first GPU or accelerator) and fills
  * state->device, ->limits and ->description. */
 linrec_status linrec__ocl_find_device(const linrec__open_args *args, linrec__ocl_state *state);
+
+/* Fills state->limits and ->description for state->device. */
+linrec_status linrec__ocl_describe_device(linrec__ocl_state *state);
 
 /* Builds the f32 program, and the f64 one where the device has fp64, so that a driver that cannot
  * build them is reported when the context opens. */

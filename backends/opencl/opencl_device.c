@@ -237,7 +237,6 @@ linrec_status linrec__ocl_find_device(const linrec__open_args *args, linrec__ocl
 {
     device_list list;
     size_t index = 0;
-    cl_device_type type = 0;
     linrec_status status = list_devices(&list);
     if (status == LINREC_OK)
         status = choose(args, &list, &index);
@@ -245,12 +244,17 @@ linrec_status linrec__ocl_find_device(const linrec__open_args *args, linrec__ocl
         state->device = list.ids[index];
         status = check_usable(state->device, index);
     }
-    if (status == LINREC_OK)
-        status = DEVICE_INFO(state->device, CL_DEVICE_TYPE, &type);
+    free(list.ids);
+    return status == LINREC_OK ? linrec__ocl_describe_device(state) : status;
+}
+
+linrec_status linrec__ocl_describe_device(linrec__ocl_state *state)
+{
+    cl_device_type type = 0;
+    linrec_status status = DEVICE_INFO(state->device, CL_DEVICE_TYPE, &type);
     if (status == LINREC_OK)
         status = read_limits(state->device, type, &state->limits);
     if (status == LINREC_OK)
         status = describe(state->device, type, state->description, sizeof state->description);
-    free(list.ids);
     return status;
 }

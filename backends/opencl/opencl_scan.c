@@ -18,10 +18,15 @@ enum {
     CPU_GROUPS_PER_CU = 2  /* on a CPU a compute unit is a core: two groups balance the load */
 };
 
-/* A forward or backward call in the kernels' terms; NULL memory objects are absent arrays. */
+/* The arrays of a job, in the kernels' order (AT in kernels/common.cl). */
+enum { ARRAY_A, ARRAY_X, ARRAY_OUT, ARRAY_H0, ARRAY_H, ARRAY_DA, ARRAY_DH0, ARRAYS };
+
+/* A forward or backward call in the kernels' terms; NULL memory objects are absent arrays, and
+ * `at` holds where each array starts in its memory object, in elements. */
 typedef struct job {
     const linrec__shape *shape;
-    cl_mem a, x, out, h0, h, da, dh0;
+    cl_mem memory[ARRAYS];
+    cl_ulong8 at;
     int backward;
 } job;
 
@@ -37,7 +42,7 @@ typedef struct kernel_arg {
     const void *value;
 } kernel_arg;
 
-enum { WALK_ARGS = 9, MAX_ARGS = 8 + WALK_ARGS };
+enum { WALK_ARGS = 10, MAX_ARGS = 8 + WALK_ARGS };
 
 static kernel_arg mem_arg(const cl_mem *memory)
 {
@@ -92,18 +97,34 @@ static void plan_chunks(const linrec__ocl_limits *limits, const linrec__ocl_prog
     w->chunks = ceil_div(w->steps, chunk);
 }
 
-/* Appends the walk to a kernel's leading `count` arguments; returns the new count. */
-static cl_uint append_walk(kernel_arg *args, cl_uint count, const walk *w)
+/* Appends the arrays' offsets and the walk to a kernel's leading `count` arguments; returns the
+ * new count. */
+static cl_uint append_walk(kernel_arg *args, cl_uint count, const job *j, const walk *w)
 {
-    const kernel_arg tail[WALK_ARGS] = {
-        {sizeof w->sequences, &w->sequences}, {sizeof w->chunks, &w->chunks},
-        {sizeof w->lanes, &w->lanes},         {sizeof w->outer_stride, &w->outer_stride},
-        {sizeof w->steps, &w->steps},         {sizeof w->chunk, &w->chunk},
-        {sizeof w->first, &w->first},         {sizeof w->step, &w->step},
-        {sizeof w->backward, &w->backward}};
+    const kernel_arg tail[WALK_ARGS] = {{sizeof j->at, &j->at},
+                                        {sizeof w->sequences, &w->sequences},
+                                        {sizeof w->chunks, &w->chunks},
+                                        {sizeof w->lanes, &w->lanes},
+                                        {sizeof w->outer_stride, &w->outer_stride},
+                                        {sizeof w->steps, &w->steps},
+                                        {sizeof w->chunk, &w->chunk},
+                                        {sizeof w->first, &w->first},
+                                        {sizeof w->step, &w->step},
+                                        {sizeof w->backward, &w->backward}};
     for (cl_uint i = 0; i < WALK_ARGS; i++)
         args[count + i] = tail[i];
     return count + WALK_ARGS;
+}
+
+/* On an out-of-order queue, makes every later command wait for every earlier one: linrec's
+ * kernels for the application's commands before them and for each other, the application's
+ * later commands for linrec's. An in-order queue orders them already. */
+static linrec_status fence(const linrec__ocl_state *s)
+{
+    if (!s->out_of_order)
+        return LINREC_OK;
+    return linrec__ocl_check(clEnqueueBarrierWithWaitList(s->queue, 0, NULL, NULL),
+                             "clEnqueueBarrierWithWaitList");
 }
 
 /* Sets the arguments and launches a range of `rows` rows of `items` work-items, in work-groups
@@ -121,9 +142,10 @@ static linrec_status launch(const linrec__ocl_state *s, cl_kernel kernel, const 
         }
     }
     size_t global[2] = {ceil_div(items, group) * group, rows}, local[2] = {group, 1};
-    return linrec__ocl_check_on(
+    linrec_status status = linrec__ocl_check_on(
         clEnqueueNDRangeKernel(s->queue, kernel, 2, NULL, global, local, 0, NULL, NULL),
         "clEnqueueNDRangeKernel", name);
+    return status == LINREC_OK ? fence(s) : status;
 }
 
 /* Makes the scratch hold `bytes`, growing it (never shrinking) when a call needs more. */
@@ -152,8 +174,9 @@ static linrec_status carry_chunks(linrec__ocl_state *s, const linrec__ocl_progra
     linrec_status status = reserve_scratch(s, links * p->pair_size);
     if (status != LINREC_OK)
         return status;
-    kernel_arg args[MAX_ARGS] = {mem_arg(&j->a), mem_arg(&j->x), mem_arg(&s->scratch)};
-    cl_uint count = append_walk(args, 3, w);
+    kernel_arg args[MAX_ARGS] = {mem_arg(&j->memory[ARRAY_A]), mem_arg(&j->memory[ARRAY_X]),
+                                 mem_arg(&s->scratch)};
+    cl_uint count = append_walk(args, 3, j, w);
     status = tiles ? launch(s, p->steps_reduce, "steps_reduce", args, count, links * p->group_size,
                             1, p->group_size)
                    : launch(s, p->lanes_reduce, "lanes_reduce", args, count, w->sequences,
@@ -161,20 +184,24 @@ static linrec_status carry_chunks(linrec__ocl_state *s, const linrec__ocl_progra
     if (status != LINREC_OK)
         return status;
     cl_ulong chunk_links = w->chunks - 1;
-    cl_mem start = j->backward ? NULL : j->h0;
-    kernel_arg carry_args[] = {
-        mem_arg(&s->scratch), {sizeof chunk_links, &chunk_links}, mem_arg(&start)};
-    return launch(s, p->carry_scan, "carry_scan", carry_args, 3, w->sequences * p->group_size, 1,
+    cl_mem start = j->backward ? NULL : j->memory[ARRAY_H0];
+    cl_ulong start_at = j->at.s[ARRAY_H0];
+    kernel_arg carry_args[] = {mem_arg(&s->scratch),
+                               {sizeof chunk_links, &chunk_links},
+                               mem_arg(&start),
+                               {sizeof start_at, &start_at}};
+    return launch(s, p->carry_scan, "carry_scan", carry_args, 4, w->sequences * p->group_size, 1,
                   p->group_size);
 }
 
 static linrec_status scan_chunks(linrec__ocl_state *s, const linrec__ocl_program *p, const job *j,
                                  const walk *w, int tiles)
 {
-    kernel_arg args[MAX_ARGS] = {mem_arg(&j->a),   mem_arg(&j->x),      mem_arg(&j->out),
-                                 mem_arg(&j->h0),  mem_arg(&j->h),      mem_arg(&j->da),
-                                 mem_arg(&j->dh0), mem_arg(&s->scratch)};
-    cl_uint count = append_walk(args, 8, w);
+    kernel_arg args[MAX_ARGS];
+    for (cl_uint i = 0; i < ARRAYS; i++)
+        args[i] = mem_arg(&j->memory[i]);
+    args[ARRAYS] = mem_arg(&s->scratch);
+    cl_uint count = append_walk(args, ARRAYS + 1, j, w);
     if (tiles)
         return launch(s, p->steps_scan, "steps_scan", args, count,
                       w->sequences * w->chunks * p->group_size, 1, p->group_size);
@@ -188,10 +215,14 @@ static linrec_status run_locked(linrec__ocl_state *s, const linrec__ocl_program 
     walk w = walk_of(j);
     int tiles = uses_tiles(&j->shape->geometry, p);
     plan_chunks(&s->limits, p, tiles, &w);
-    linrec_status status = w.chunks > 1 ? carry_chunks(s, p, j, &w, tiles) : LINREC_OK;
+    linrec_status status = fence(s);
+    if (status == LINREC_OK && w.chunks > 1)
+        status = carry_chunks(s, p, j, &w, tiles);
     if (status == LINREC_OK)
         status = scan_chunks(s, p, j, &w, tiles);
-    /* Wait even after a failed launch, so that no enqueued kernel outlives the call. */
+    if (status == LINREC_OK && s->asynchronous)
+        return LINREC_OK;
+    /* Wait even after a failed launch, so that no enqueued kernel outlives a failed call. */
     linrec_status finished = linrec__ocl_check(clFinish(s->queue), "clFinish");
     return status != LINREC_OK ? status : finished;
 }
@@ -210,24 +241,55 @@ static linrec_status run(linrec__ocl_state *s, const job *j)
     return status;
 }
 
+/* One array of a call: its slot in the job, its buffer handle (NULL: absent), its element size
+ * and its name in the API. */
+typedef struct placement {
+    int slot;
+    const void *handle;
+    size_t element_size;
+    const char *name;
+} placement;
+
+/* Places each array in the job: its memory object and where it starts there, in elements. A
+ * wrapped buffer may start anywhere in its cl_mem, but only at an element; then runs the job. */
+static linrec_status place_and_run(void *state, job *j, const placement *arrays, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const linrec__ocl_memory *memory = arrays[i].handle;
+        if (!memory)
+            continue;
+        if (memory->offset % arrays[i].element_size != 0)
+            return linrec__ocl_host->fail(LINREC_ERR_INVALID_ARGUMENT,
+                                          "opencl: buffer %s starts at byte %zu of its cl_mem, "
+                                          "which is not a multiple of its %zu-byte elements",
+                                          arrays[i].name, memory->offset, arrays[i].element_size);
+        j->memory[arrays[i].slot] = memory->memory;
+        j->at.s[arrays[i].slot] = memory->offset / arrays[i].element_size;
+    }
+    return run(state, j);
+}
+
 linrec_status linrec__ocl_scan(void *state, const linrec__scan_args *args)
 {
-    job j = {args->shape,
-             (cl_mem)args->a,
-             (cl_mem)args->x,
-             (cl_mem)args->h,
-             (cl_mem)args->h0,
-             NULL,
-             NULL,
-             NULL,
-             0};
-    return run(state, &j);
+    const linrec__shape *shape = args->shape;
+    size_t data = shape->element_size;
+    const placement arrays[] = {{ARRAY_A, args->a, shape->coef_size, "a"},
+                                {ARRAY_X, args->x, data, "x"},
+                                {ARRAY_OUT, args->h, data, "h"},
+                                {ARRAY_H0, args->h0, data, "h0"}};
+    job j = {.shape = shape, .backward = 0};
+    return place_and_run(state, &j, arrays, sizeof arrays / sizeof arrays[0]);
 }
 
 linrec_status linrec__ocl_scan_backward(void *state, const linrec__backward_args *args)
 {
-    job j = {args->shape,      (cl_mem)args->a,   (cl_mem)args->dh,
-             (cl_mem)args->dx, (cl_mem)args->h0,  (cl_mem)args->h,
-             (cl_mem)args->da, (cl_mem)args->dh0, 1};
-    return run(state, &j);
+    const linrec__shape *shape = args->shape;
+    size_t data = shape->element_size, coef = shape->coef_size;
+    const placement arrays[] = {
+        {ARRAY_A, args->a, coef, "a"},      {ARRAY_X, args->dh, data, "dh"},
+        {ARRAY_OUT, args->dx, data, "dx"},  {ARRAY_H0, args->h0, data, "h0"},
+        {ARRAY_H, args->h, data, "h"},      {ARRAY_DA, args->da, coef, "da"},
+        {ARRAY_DH0, args->dh0, data, "dh0"}};
+    job j = {.shape = shape, .backward = 1};
+    return place_and_run(state, &j, arrays, sizeof arrays / sizeof arrays[0]);
 }

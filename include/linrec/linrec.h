@@ -133,6 +133,13 @@ LINREC_API const char *linrec_context_backend(const linrec_context *ctx);
 /* Returns a human-readable description of the context's device; "" for NULL. */
 LINREC_API const char *linrec_context_device(const linrec_context *ctx);
 
+/* Waits until the work enqueued so far on an asynchronous context (one made on the application's
+ * own stream or queue: linrec/cuda.h, linrec/opencl.h) has run. Returns LINREC_OK, or the first
+ * error that work met on the device (LINREC_ERR_DEVICE, with its sentence in linrec_last_error()),
+ * or LINREC_ERR_INVALID_ARGUMENT for a NULL context. Every other context is synchronous, and this
+ * returns LINREC_OK for it at once. */
+LINREC_API linrec_status linrec_context_synchronize(linrec_context *ctx);
+
 /* Computes h = scan(a, x, h0) on host memory. a, x, h hold batch*steps*channels elements in the
  * problem's layout; h0 holds [batch][channels] elements or is NULL (zeros). h may equal x (in
  * place); any other overlap between h and an input is an error (in bytes of each array's own

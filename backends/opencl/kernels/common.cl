@@ -105,10 +105,28 @@ typedef CONCAT(STORAGE_TYPE_, COEF) coef_t;
 #define SLOT(i) ((i) + (i) / ITEMS)
 #define TILE_SLOTS (TILE + WG)
 
-/* The kernels' common trailing arguments: which sequences, which chunk of steps, which way. */
+/* The kernels' common trailing arguments: where each array starts in its buffer, which
+ * sequences, which chunk of steps, which way. */
 #define WALK_PARAMS                                                                                \
-    ulong sequences, ulong chunks, ulong lanes, ulong outer_stride, ulong steps, ulong chunk,      \
-        long first, long step, int backward
+    ulong8 at, ulong sequences, ulong chunks, ulong lanes, ulong outer_stride, ulong steps,        \
+        ulong chunk, long first, long step, int backward
+
+/* Array i's first element, `at.si` elements into its buffer: a wrapped cl_mem may hold an
+ * application's slice. The order is the scan kernels' arrays: a, x, out, h0, h, da, dh0. An
+ * absent array stays NULL. */
+#define AT(p, i) ((p) ? (p) + at.s##i : (p))
+
+/* AT for every array of a scan kernel. */
+#define SHIFT_SCAN_ARRAYS()                                                                        \
+    do {                                                                                           \
+        a = AT(a, 0);                                                                              \
+        x = AT(x, 1);                                                                              \
+        out = AT(out, 2);                                                                          \
+        h0 = AT(h0, 3);                                                                            \
+        h = AT(h, 4);                                                                              \
+        da = AT(da, 5);                                                                            \
+        dh0 = AT(dh0, 6);                                                                          \
+    } while (0)
 
 typedef struct walk {
     ulong sequences, chunks, lanes, outer_stride, steps, chunk;

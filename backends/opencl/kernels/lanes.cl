@@ -17,6 +17,8 @@
 __kernel void lanes_reduce(__global const coef_t *a, __global const data_t *x, __global pair *pairs,
                            WALK_PARAMS)
 {
+    a = AT(a, 0);
+    x = AT(x, 1);
     walk w = WALK_OF_PARAMS;
     ulong q = get_global_id(0), k = get_global_id(1);
     int active = q < w.sequences;
@@ -38,6 +40,7 @@ __kernel void lanes_scan(__global const coef_t *a, __global const data_t *x, __g
                          __global const data_t *h0, __global const data_t *h, __global coef_t *da,
                          __global data_t *dh0, __global const pair *carries, WALK_PARAMS)
 {
+    SHIFT_SCAN_ARRAYS();
     walk w = WALK_OF_PARAMS;
     ulong q = get_global_id(0), k = get_global_id(1);
     int active = q < w.sequences;

@@ -25,6 +25,8 @@ void load_tile(const walk *w, __local pair *tile, __global const coef_t *a,
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
 steps_reduce(__global const coef_t *a, __global const data_t *x, __global pair *pairs, WALK_PARAMS)
 {
+    a = AT(a, 0);
+    x = AT(x, 1);
     __local pair tile[TILE_SLOTS], partial[WG];
     walk w = WALK_OF_PARAMS;
     ulong group = get_group_id(0);
@@ -47,6 +49,7 @@ steps_scan(__global const coef_t *a, __global const data_t *x, __global data_t *
            __global const data_t *h0, __global const data_t *h, __global coef_t *da,
            __global data_t *dh0, __global const pair *carries, WALK_PARAMS)
 {
+    SHIFT_SCAN_ARRAYS();
     __local pair tile[TILE_SLOTS], partial[WG];
     walk w = WALK_OF_PARAMS;
     ulong group = get_group_id(0);
@@ -67,11 +70,13 @@ steps_scan(__global const coef_t *a, __global const data_t *x, __global data_t *
 
 /*
  * One work-group per sequence: replaces the X of each of its `links` chunk pairs by the state
- * after that chunk, starting from h0 (NULL: the zero state; backward scans pass NULL).
+ * after that chunk, starting from h0 (NULL: the zero state; backward scans pass NULL), which
+ * starts h0_at elements into its buffer.
  */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
-carry_scan(__global pair *pairs, ulong links, __global const data_t *h0)
+carry_scan(__global pair *pairs, ulong links, __global const data_t *h0, ulong h0_at)
 {
+    h0 = h0 ? h0 + h0_at : h0;
     __local pair tile[TILE_SLOTS], partial[WG];
     ulong q = get_group_id(0);
     __global pair *mine = pairs + q * links;
