@@ -180,8 +180,8 @@ linrec_status linrec__check_backend(const linrec_context *ctx, const char *name,
     if (strcmp(ctx->backend->name, name) == 0)
         return LINREC_OK;
     return linrec__fail(LINREC_ERR_BACKEND_MISMATCH,
-                        "cannot %s of %s on a context of backend %s, which is not %s", function,
-                        name, ctx->backend->name, name);
+                        "cannot %s: the context is of backend %s, not %s", function,
+                        ctx->backend->name, name);
 }
 
 linrec_status linrec_context_synchronize(linrec_context *ctx)

@@ -13,10 +13,14 @@
 extern "C" {
 #endif
 
-/* Device memory kept by a context and grown on demand, never allocated per call. */
+/* Device memory kept by a context and grown on demand, never allocated per call. A
+ * stream-ordered arena (an asynchronous context's scratch) is freed and allocated on `stream`, so
+ * that growing it neither waits for the host nor frees memory that enqueued kernels still use. */
 typedef struct linrec__cuda_arena {
     void *memory;
     size_t bytes;
+    int stream_ordered;
+    cudaStream_t stream;
 } linrec__cuda_arena;
 
 /* Which kernel family serves a call: chosen from the problem's shape, or forced for testing through
@@ -42,13 +46,16 @@ typedef struct linrec__cuda_launch {
  * LINREC_ERR_OUT_OF_MEMORY for allocation failures, LINREC_ERR_DEVICE otherwise. */
 linrec_status linrec__cuda_fail(cudaError_t error, const char *call);
 
+/* Gives the arena's memory back (on its stream when stream-ordered) and leaves it empty. */
+cudaError_t linrec__cuda_free_arena(linrec__cuda_arena *arena);
+
 /* Makes `arena` hold at least `bytes`; `what` names the arena in failure messages. */
 linrec_status linrec__cuda_reserve(linrec__cuda_arena *arena, size_t bytes, const char *what);
 
 /* cudaSuccess when this build holds code the current device can run (machine code or PTX). */
 cudaError_t linrec__cuda_image_error(void);
 
-/* Enqueue the scan on device pointers on launch->stream; the caller synchronizes. */
+/* Enqueue the scan on device pointers on launch->stream; the caller synchronizes if it must. */
 linrec_status linrec__cuda_forward(const linrec__cuda_launch *launch,
                                    const linrec__scan_args *args);
 linrec_status linrec__cuda_backward(const linrec__cuda_launch *launch,

@@ -8,6 +8,11 @@
  * Threads: a context owns one stream, one look-back scratch arena, one staging arena and a pinned
  * bounce buffer; a mutex held for the whole of every call that uses them serializes the calls on
  * one context (its kernels would queue on its stream anyway). Contexts are independent.
+ *
+ * A context made by linrec_cuda_context_create (linrec/cuda.h) uses the application's stream
+ * instead of its own and is asynchronous: its buffer scans return once enqueued, and its scratch
+ * grows on the stream (cudaMallocAsync). A buffer handle is a device pointer and whether the
+ * buffer owns it, so that a wrapped buffer frees nothing.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -27,8 +32,10 @@ enum { BOUNCE_SLOTS = 2 };
 
 typedef struct cuda_state {
     int device;
+    int asynchronous; /* on the application's stream: buffer scans do not wait */
     pthread_mutex_t lock;
     cudaStream_t stream;
+    cudaEvent_t stream_switch; /* orders a new stream after the old (asynchronous contexts) */
     cudaEvent_t bounce_done[BOUNCE_SLOTS]; /* the DMA last issued from each slot completed */
     unsigned char *bounce;                 /* pinned; NULL until the first host-pointer call */
     linrec__cuda_arena staging;            /* device copies of host-pointer arrays */
@@ -64,26 +71,42 @@ static linrec_status check(cudaError_t error, const char *call)
     return error == cudaSuccess ? LINREC_OK : linrec__cuda_fail(error, call);
 }
 
+cudaError_t linrec__cuda_free_arena(linrec__cuda_arena *arena)
+{
+    cudaError_t error = cudaSuccess;
+    if (arena->memory)
+        error = arena->stream_ordered ? cudaFreeAsync(arena->memory, arena->stream)
+                                      : cudaFree(arena->memory);
+    arena->memory = NULL;
+    arena->bytes = 0;
+    return error;
+}
+
+static cudaError_t allocate_arena(linrec__cuda_arena *arena, size_t bytes)
+{
+    if (arena->stream_ordered)
+        return cudaMallocAsync(&arena->memory, bytes, arena->stream);
+    return cudaMalloc(&arena->memory, bytes);
+}
+
 linrec_status linrec__cuda_reserve(linrec__cuda_arena *arena, size_t bytes, const char *what)
 {
     if (arena->bytes >= bytes)
         return LINREC_OK;
     char call[128];
     snprintf(call, sizeof call, "cudaFree (%s)", what);
-    linrec_status status = check(cudaFree(arena->memory), call);
-    arena->memory = NULL;
-    arena->bytes = 0;
+    linrec_status status = check(linrec__cuda_free_arena(arena), call);
     if (status != LINREC_OK)
         return status;
     size_t rounded;
     if (!round_up(bytes, ARENA_UNIT, &rounded))
         rounded = bytes; /* no device holds that much: let cudaMalloc say so */
-    cudaError_t error = cudaMalloc(&arena->memory, rounded);
+    cudaError_t error = allocate_arena(arena, rounded);
     /* Whole units save reallocations, but not at the price of refusing what fits. */
     if (error == cudaErrorMemoryAllocation && rounded > bytes) {
         (void)cudaGetLastError();
         rounded = bytes;
-        error = cudaMalloc(&arena->memory, rounded);
+        error = allocate_arena(arena, rounded);
     }
     snprintf(call, sizeof call, "cudaMalloc (%s, %zu bytes)", what, rounded);
     status = check(error, call);
@@ -191,10 +214,9 @@ static int holds_arenas(const cuda_state *st)
  * ignored, as in release(): the memory is lost to this context either way. */
 static void drop_arenas(cuda_state *st)
 {
-    (void)cudaFree(st->staging.memory);
-    (void)cudaFree(st->scratch.memory);
+    (void)linrec__cuda_free_arena(&st->staging);
+    (void)linrec__cuda_free_arena(&st->scratch);
     (void)cudaGetLastError();
-    st->staging = st->scratch = (linrec__cuda_arena){NULL, 0};
 }
 
 /* Frees whatever the state holds; safe on a partly opened state. Errors are ignored: there is
@@ -207,40 +229,59 @@ static void release(cuda_state *st)
         for (int i = 0; i < BOUNCE_SLOTS; i++)
             if (st->bounce_done[i])
                 (void)cudaEventDestroy(st->bounce_done[i]);
-        if (st->stream)
+        if (st->stream_switch)
+            (void)cudaEventDestroy(st->stream_switch);
+        if (st->stream && !st->asynchronous) /* the application's stream stays the application's */
             (void)cudaStreamDestroy(st->stream);
     }
     (void)cudaGetLastError();
     free(st);
 }
 
-/* The stream is a blocking one: it orders against the legacy default stream of the process, so
- * that CUDA events recorded there (as bench/ does) bracket this plugin's kernels. */
-static linrec_status create_queues(cuda_state *st)
+/* Every stream-ordered piece of the context follows st->stream. */
+static void use_stream(cuda_state *st, cudaStream_t stream)
 {
-    linrec_status status = check(cudaStreamCreate(&st->stream), "cudaStreamCreate");
+    st->stream = stream;
+    st->launch.stream = stream;
+    st->scratch.stream = stream;
+}
+
+/* An own stream is a blocking one: it orders against the legacy default stream of the process, so
+ * that CUDA events recorded there (as bench/ does) bracket this plugin's kernels. An asynchronous
+ * context takes the application's stream instead. */
+static linrec_status create_queues(cuda_state *st, cudaStream_t application)
+{
+    cudaStream_t stream = application;
+    linrec_status status =
+        st->asynchronous ? LINREC_OK : check(cudaStreamCreate(&stream), "cudaStreamCreate");
     for (int i = 0; i < BOUNCE_SLOTS && status == LINREC_OK; i++)
         status = check(cudaEventCreateWithFlags(&st->bounce_done[i], cudaEventDisableTiming),
                        "cudaEventCreateWithFlags");
-    st->launch.stream = st->stream;
+    if (status == LINREC_OK && st->asynchronous)
+        status = check(cudaEventCreateWithFlags(&st->stream_switch, cudaEventDisableTiming),
+                       "cudaEventCreateWithFlags");
+    use_stream(st, stream);
+    st->scratch.stream_ordered = st->asynchronous;
     st->launch.scratch = &st->scratch;
     return status;
 }
 
-static linrec_status cuda_open(const linrec__open_args *args, void **state)
+/* Opens device `device` on its own stream or, for an asynchronous context, `stream`. */
+static linrec_status open_state(size_t device, int asynchronous, cudaStream_t stream, void **state)
 {
     *state = NULL;
     int driver = 0;
     linrec__cuda_kernel forced;
     linrec_status status = read_forced_kernel(&forced);
     if (status == LINREC_OK)
-        status = find_device(args->device, &driver);
+        status = find_device(device, &driver);
     if (status != LINREC_OK)
         return status;
     cuda_state *st = calloc(1, sizeof *st);
     if (!st)
         return host->fail(LINREC_ERR_OUT_OF_MEMORY, "cuda: cannot allocate a context");
-    st->device = (int)args->device;
+    st->device = (int)device;
+    st->asynchronous = asynchronous;
     st->launch.forced = forced;
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
         free(st);
@@ -248,7 +289,7 @@ static linrec_status cuda_open(const linrec__open_args *args, void **state)
     }
     status = bind_device(st, driver);
     if (status == LINREC_OK)
-        status = create_queues(st);
+        status = create_queues(st, stream);
     if (status != LINREC_OK) {
         pthread_mutex_destroy(&st->lock);
         release(st);
@@ -256,6 +297,16 @@ static linrec_status cuda_open(const linrec__open_args *args, void **state)
     }
     *state = st;
     return LINREC_OK;
+}
+
+static linrec_status cuda_open(const linrec__open_args *args, void **state)
+{
+    return open_state(args->device, 0, NULL, state);
+}
+
+static linrec_status cuda_open_native(const linrec__native_args *args, void **state)
+{
+    return open_state((size_t)args->device, 1, args->queue, state);
 }
 
 static void cuda_close(void *state)
@@ -395,16 +446,18 @@ static linrec_status synchronize(cuda_state *st)
                  "cudaStreamSynchronize (after the scan kernels)");
 }
 
+/* An asynchronous context leaves its kernels running; staged calls then wait for their
+ * downloads, which follow the kernels on the stream. */
 static linrec_status forward_now(cuda_state *st, const linrec__scan_args *args)
 {
     linrec_status status = linrec__cuda_forward(&st->launch, args);
-    return status == LINREC_OK ? synchronize(st) : status;
+    return status == LINREC_OK && !st->asynchronous ? synchronize(st) : status;
 }
 
 static linrec_status backward_now(cuda_state *st, const linrec__backward_args *args)
 {
     linrec_status status = linrec__cuda_backward(&st->launch, args);
-    return status == LINREC_OK ? synchronize(st) : status;
+    return status == LINREC_OK && !st->asynchronous ? synchronize(st) : status;
 }
 
 /* Host arrays are staged so that the device scans in place: x's copy becomes h. */
@@ -496,14 +549,78 @@ static linrec_status cuda_scan_backward(void *state, const linrec__backward_args
     return locked(state, run_backward, args, 1);
 }
 
+/* A buffer: device memory, and whether the buffer owns it (wrapped memory is the
+ * application's). */
+typedef struct cuda_memory {
+    void *pointer;
+    int owned;
+} cuda_memory;
+
+static void *pointer_of(const void *handle)
+{
+    return handle ? ((const cuda_memory *)handle)->pointer : NULL;
+}
+
+/* One array of a buffer call: its handle, element size and name, and where its device pointer
+ * goes. */
+typedef struct handle_array {
+    const void *handle;
+    size_t element_size;
+    const char *name;
+    void **pointer;
+} handle_array;
+
+/* Each array's device pointer, which must be aligned to its elements (wrapped memory may start
+ * anywhere). */
+static linrec_status unwrap_all(const handle_array *arrays, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        void *pointer = pointer_of(arrays[i].handle);
+        if ((uintptr_t)pointer % arrays[i].element_size != 0)
+            return host->fail(LINREC_ERR_INVALID_ARGUMENT,
+                              "cuda: buffer %s starts at device address %p, which is not aligned "
+                              "to its %zu-byte elements",
+                              arrays[i].name, pointer, arrays[i].element_size);
+        *arrays[i].pointer = pointer;
+    }
+    return LINREC_OK;
+}
+
 static linrec_status cuda_scan_device(void *state, const linrec__scan_args *args)
 {
-    return locked(state, run_forward, args, 0);
+    const linrec__shape *shape = args->shape;
+    size_t data = shape->element_size;
+    linrec__scan_args d = {shape, NULL, NULL, NULL, NULL};
+    const handle_array arrays[] = {{args->a, shape->coef_size, "a", (void **)&d.a},
+                                   {args->x, data, "x", (void **)&d.x},
+                                   {args->h0, data, "h0", (void **)&d.h0},
+                                   {args->h, data, "h", &d.h}};
+    linrec_status status = unwrap_all(arrays, sizeof arrays / sizeof arrays[0]);
+    return status == LINREC_OK ? locked(state, run_forward, &d, 0) : status;
 }
 
 static linrec_status cuda_scan_backward_device(void *state, const linrec__backward_args *args)
 {
-    return locked(state, run_backward, args, 0);
+    const linrec__shape *shape = args->shape;
+    size_t data = shape->element_size, coef = shape->coef_size;
+    linrec__backward_args d = {shape, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    const handle_array arrays[] = {
+        {args->a, coef, "a", (void **)&d.a}, {args->h0, data, "h0", (void **)&d.h0},
+        {args->h, data, "h", (void **)&d.h}, {args->dh, data, "dh", (void **)&d.dh},
+        {args->dx, data, "dx", &d.dx},       {args->da, coef, "da", &d.da},
+        {args->dh0, data, "dh0", &d.dh0}};
+    linrec_status status = unwrap_all(arrays, sizeof arrays / sizeof arrays[0]);
+    return status == LINREC_OK ? locked(state, run_backward, &d, 0) : status;
+}
+
+static linrec_status new_handle(void *pointer, int owned, void **handle)
+{
+    cuda_memory *made = malloc(sizeof *made);
+    if (!made)
+        return host->fail(LINREC_ERR_OUT_OF_MEMORY, "cuda: cannot allocate a buffer handle");
+    *made = (cuda_memory){pointer, owned};
+    *handle = made;
+    return LINREC_OK;
 }
 
 /* A buffer may take what the arenas cache, when it does not fit beside them. */
@@ -530,19 +647,23 @@ static linrec_status cuda_buffer_alloc(void *state, size_t bytes, void **memory)
         return status;
     char call[96];
     snprintf(call, sizeof call, "cudaMalloc (buffer of %zu bytes)", bytes);
-    status = check(malloc_buffer(st, memory, bytes), call);
-    if (status != LINREC_OK)
-        *memory = NULL;
+    void *pointer = NULL;
+    status = check(malloc_buffer(st, &pointer, bytes), call);
+    if (status == LINREC_OK && (status = new_handle(pointer, 1, memory)) != LINREC_OK)
+        (void)cudaFree(pointer);
     return status;
 }
 
-/* cudaFree errors cannot be reported: linrec_buffer_destroy returns nothing. */
+/* cudaFree errors cannot be reported: linrec_buffer_destroy returns nothing. Wrapped memory is
+ * left to the application. */
 static void cuda_buffer_free(void *state, void *memory)
 {
     cuda_state *st = state;
-    if (cudaSetDevice(st->device) == cudaSuccess)
-        (void)cudaFree(memory);
+    cuda_memory *handle = memory;
+    if (handle && handle->owned && cudaSetDevice(st->device) == cudaSuccess)
+        (void)cudaFree(handle->pointer);
     (void)cudaGetLastError();
+    free(handle);
 }
 
 static linrec_status cuda_buffer_write(void *state, void *memory, size_t offset, const void *src,
@@ -552,7 +673,7 @@ static linrec_status cuda_buffer_write(void *state, void *memory, size_t offset,
     linrec_status status = begin(st);
     if (status != LINREC_OK)
         return status;
-    status = upload(st, (unsigned char *)memory + offset, src, bytes);
+    status = upload(st, (unsigned char *)pointer_of(memory) + offset, src, bytes);
     if (status == LINREC_OK)
         status = check(cudaStreamSynchronize(st->stream), "cudaStreamSynchronize (buffer write)");
     return end(st, status);
@@ -564,7 +685,69 @@ static linrec_status cuda_buffer_read(void *state, const void *memory, size_t of
     cuda_state *st = state;
     linrec_status status = begin(st);
     return status == LINREC_OK
-               ? end(st, download(st, dst, (const unsigned char *)memory + offset, bytes))
+               ? end(st,
+                     download(st, dst, (const unsigned char *)pointer_of(memory) + offset, bytes))
+               : status;
+}
+
+/* The runtime must know the pointer as memory of the context's device (or as managed memory). */
+static linrec_status cuda_buffer_wrap(void *state, void *native, size_t offset, size_t bytes,
+                                      void **memory)
+{
+    (void)bytes; /* the runtime API does not tell an allocation's extent */
+    cuda_state *st = state;
+    void *pointer = (unsigned char *)native + offset;
+    struct cudaPointerAttributes attributes;
+    cudaError_t error = cudaPointerGetAttributes(&attributes, pointer);
+    (void)cudaGetLastError();
+    if (error != cudaSuccess ||
+        (attributes.type != cudaMemoryTypeDevice && attributes.type != cudaMemoryTypeManaged))
+        return host->fail(LINREC_ERR_INVALID_ARGUMENT,
+                          "cuda: %p is not device memory that the CUDA runtime knows (%s)", pointer,
+                          error != cudaSuccess ? cudaGetErrorName(error)
+                                               : "it is host or unregistered memory");
+    if (attributes.type == cudaMemoryTypeDevice && attributes.device != st->device)
+        return host->fail(LINREC_ERR_INVALID_ARGUMENT,
+                          "cuda: %p is memory of cuda:%d, and the context is on cuda:%d", pointer,
+                          attributes.device, st->device);
+    return new_handle(pointer, 0, memory);
+}
+
+static void *cuda_buffer_native(const void *memory, size_t *offset)
+{
+    *offset = 0;
+    return pointer_of(memory);
+}
+
+/* The new stream waits for everything enqueued on the old one, scratch uses included. */
+static linrec_status cuda_set_stream(void *state, void *stream)
+{
+    cuda_state *st = state;
+    if (!st->asynchronous)
+        return host->fail(LINREC_ERR_INVALID_ARGUMENT,
+                          "cuda: only a context made by linrec_cuda_context_create works on the "
+                          "application's streams; this one owns its stream");
+    linrec_status status = begin(st);
+    if (status != LINREC_OK)
+        return status;
+    status = check(cudaEventRecord(st->stream_switch, st->stream), "cudaEventRecord (old stream)");
+    if (status == LINREC_OK)
+        status = check(cudaStreamWaitEvent(stream, st->stream_switch, 0),
+                       "cudaStreamWaitEvent (new stream after old)");
+    if (status == LINREC_OK)
+        use_stream(st, stream);
+    return end(st, status);
+}
+
+static linrec_status cuda_synchronize(void *state)
+{
+    cuda_state *st = state;
+    if (!st->asynchronous)
+        return LINREC_OK;
+    linrec_status status = begin(st);
+    return status == LINREC_OK
+               ? end(st, check(cudaStreamSynchronize(st->stream),
+                               "cudaStreamSynchronize (the work enqueued on the context)"))
                : status;
 }
 
@@ -584,6 +767,11 @@ static const linrec__backend cuda_backend = {
     .buffer_read = cuda_buffer_read,
     .scan_device = cuda_scan_device,
     .scan_backward_device = cuda_scan_backward_device,
+    .open_native = cuda_open_native,
+    .set_stream = cuda_set_stream,
+    .buffer_wrap = cuda_buffer_wrap,
+    .buffer_native = cuda_buffer_native,
+    .synchronize = cuda_synchronize,
 };
 
 LINREC__DEFINE_PLUGIN_ENTRY(cuda_backend, host)

@@ -11,6 +11,7 @@
 #define LINREC_BACKENDS_CUDA_SCAN_CUH
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <cuda/atomic>
 

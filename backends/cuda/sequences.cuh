@@ -6,8 +6,9 @@
  * Chunks and slices are aligned to absolute element indices (multiples of the chunk and of S), not
  * to the sequence's start, so that every full slice is 16-byte aligned whatever the storage type
  * is (S elements of 2, 4, 8 or 16 bytes are a multiple of 16 bytes); the slices at a sequence's two
- * ends are partial and load element by element. Device pointers come from cudaMalloc (256-byte
- * aligned).
+ * ends are partial and load element by element. Device pointers from cudaMalloc are 256-byte
+ * aligned; an application's wrapped memory may start at any element, and an array that is not
+ * 16-byte aligned moves element by element, the same bits.
  */
 #ifndef LINREC_BACKENDS_CUDA_SEQUENCES_CUH
 #define LINREC_BACKENDS_CUDA_SEQUENCES_CUH
@@ -48,12 +49,20 @@ template <typename Storage, int S> struct Slice {
     static_assert(VECTORS * PER == S, "a slice is whole 16-byte vectors");
 };
 
+/* Whether the slice at p0 is whole in the span and its array aligned for vectors. */
+template <typename Storage, int S>
+__device__ __forceinline__ bool moves_as_vectors(const Storage *array, size_t p0, const Span &span)
+{
+    return span.holds(p0) && span.holds(p0 + S - 1) &&
+           reinterpret_cast<uintptr_t>(array) % sizeof(uint4) == 0;
+}
+
 /* src[p0 .. p0+S) widened, in kernel order, `fill` where the span does not hold the element. */
 template <typename Storage, typename T, int S>
 __device__ __forceinline__ void load_slice(const Storage *src, size_t p0, const Span &span, T fill,
                                            T (&dst)[S])
 {
-    if (span.holds(p0) && span.holds(p0 + S - 1)) {
+    if (moves_as_vectors<Storage, S>(src, p0, span)) {
         using Vectors = Slice<Storage, S>;
         Storage memory[S];
 #pragma unroll
@@ -85,7 +94,7 @@ template <typename Storage, typename T, int S>
 __device__ __forceinline__ void store_slice(Storage *dst, size_t p0, const Span &span,
                                             const T (&src)[S])
 {
-    if (span.holds(p0) && span.holds(p0 + S - 1)) {
+    if (moves_as_vectors<Storage, S>(dst, p0, span)) {
         using Vectors = Slice<Storage, S>;
         Storage memory[S];
         if (span.descending) {

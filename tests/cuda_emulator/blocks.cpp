@@ -510,6 +510,10 @@ cudaError_t launch(dim3 grid, dim3 block, void (*body)(void *), void *context)
     if (grid.y != 1 || grid.z != 1 || block.y != 1 || block.z != 1 || grid.x == 0 || block.x == 0 ||
         block.x > MAX_BLOCK)
         return cudaErrorInvalidConfiguration;
+    bool faults = false;
+    const cudaError_t earlier = launch_fault(&faults);
+    if (faults || earlier != cudaSuccess)
+        return earlier;
     /* Each launch of a process shuffles its threads differently, and the same way every run. */
     static std::atomic<unsigned long long> launches{0};
     const unsigned long long seed = 0x2545f4914f6cdd1dull * ++launches;

@@ -37,6 +37,10 @@ void pause();
 /* Whether `address` lies in memory that cudaMalloc returned and cudaFree did not yet take back. */
 bool is_device_memory(const void *address);
 
+/* Before a launch: sets *skip when a test armed a fault for it (the kernel then does not run, and
+ * a later call reports the fault), else returns the fault of an earlier launch not yet reported. */
+cudaError_t launch_fault(bool *skip);
+
 /* Runs body(context) as every thread of a grid of `grid` blocks of `block` threads, the blocks
  * started in a shuffled order, and returns when all have finished: cudaErrorLaunchFailure when the
  * threads of a block waited on each other forever (a barrier or shuffle that not all of them

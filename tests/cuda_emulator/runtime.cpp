@@ -1,6 +1,9 @@
 /*
  * The CUDA runtime calls of the cuda plugin, on the host. Everything runs synchronously in the
- * calling thread, so streams and events only need to exist. "Device memory" is host memory that
+ * calling thread, so streams and events only need to exist (NULL is the default stream, as in
+ * CUDA). A test may arm a fault for the next launch (linrec_emulator_runtime_api): that kernel
+ * does not run, and the next launch or synchronization reports cudaErrorIllegalAddress, as a
+ * kernel that faulted on a GPU is reported by a later call. "Device memory" is host memory that
  * this file keeps a record of, and every copy and memset checks its pointers against that record:
  * a host pointer where device memory belongs (or the reverse) fails the call, as it would fault
  * on a GPU. The device's memory is a budget (LINREC_EMULATED_DEVICE_MEMORY bytes, 4 GiB by
@@ -8,6 +11,7 @@
  * pinned host memory has its own (LINREC_EMULATED_PINNED_MEMORY, unlimited by default). Both are
  * read at every allocation, so that a test can change them between contexts.
  */
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +24,7 @@
 #include "cuda_runtime_api.h"
 #include "emulator.h"
 #include "emulator_memory.h"
+#include "emulator_runtime.h"
 
 namespace
 {
@@ -51,6 +56,8 @@ constexpr ErrorText ERRORS[] = {
      "invalid configuration argument"},
     {cudaErrorInvalidDevice, "cudaErrorInvalidDevice", "invalid device ordinal"},
     {cudaErrorInvalidResourceHandle, "cudaErrorInvalidResourceHandle", "invalid resource handle"},
+    {cudaErrorIllegalAddress, "cudaErrorIllegalAddress",
+     "an illegal memory access was encountered (a fault the emulator's test armed)"},
     {cudaErrorLaunchFailure, "cudaErrorLaunchFailure",
      "unspecified launch failure (the emulator found threads waiting forever, or a shuffle "
      "from different places or with lanes left out)"},
@@ -175,6 +182,16 @@ bool touches_device(const void *p, size_t bytes)
     return it->first + it->second > at;
 }
 
+std::atomic<bool> fault_armed{false};
+std::atomic<cudaError_t> fault_pending{cudaSuccess};
+
+/* The armed fault of an earlier launch, reported once. */
+cudaError_t take_fault()
+{
+    const cudaError_t fault = fault_pending.exchange(cudaSuccess);
+    return fault == cudaSuccess ? cudaSuccess : failed(fault);
+}
+
 /* Streams and events are distinct addresses that nothing dereferences. */
 template <typename Handle> cudaError_t create(Handle *handle)
 {
@@ -203,6 +220,14 @@ template <typename Handle> cudaError_t use(Handle handle)
 bool linrec_emulator::is_device_memory(const void *address)
 {
     return on_device(address, 1);
+}
+
+cudaError_t linrec_emulator::launch_fault(bool *skip)
+{
+    *skip = fault_armed.exchange(false);
+    if (*skip)
+        fault_pending = cudaErrorIllegalAddress;
+    return *skip ? cudaSuccess : take_fault();
 }
 
 extern "C" {
@@ -285,9 +310,9 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream)
     return destroy(stream);
 }
 
-cudaError_t cudaStreamSynchronize(cudaStream_t stream)
+cudaError_t cudaStreamSynchronize(cudaStream_t)
 {
-    return use(stream);
+    return take_fault();
 }
 
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned)
@@ -300,21 +325,43 @@ cudaError_t cudaEventDestroy(cudaEvent_t event)
     return destroy(event);
 }
 
-cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream)
-{
-    return event && stream ? cudaSuccess : failed(cudaErrorInvalidResourceHandle);
-}
-
-cudaError_t cudaEventSynchronize(cudaEvent_t event)
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t)
 {
     return use(event);
 }
 
-cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, enum cudaMemcpyKind kind,
-                            cudaStream_t stream)
+cudaError_t cudaEventSynchronize(cudaEvent_t event)
 {
-    if (!stream)
-        return failed(cudaErrorInvalidResourceHandle);
+    const cudaError_t error = use(event);
+    return error == cudaSuccess ? take_fault() : error;
+}
+
+cudaError_t cudaStreamWaitEvent(cudaStream_t, cudaEvent_t event, unsigned flags)
+{
+    return flags == 0 ? use(event) : failed(cudaErrorInvalidValue);
+}
+
+cudaError_t cudaMallocAsync(void **memory, size_t bytes, cudaStream_t)
+{
+    return allocate(device_memory, memory, bytes);
+}
+
+cudaError_t cudaFreeAsync(void *memory, cudaStream_t)
+{
+    return release(device_memory, memory);
+}
+
+cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *attributes, const void *pointer)
+{
+    const bool device = on_device(pointer, 1);
+    *attributes = {device ? cudaMemoryTypeDevice : cudaMemoryTypeUnregistered, device ? 0 : -1,
+                   device ? const_cast<void *>(pointer) : nullptr, nullptr};
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, enum cudaMemcpyKind kind,
+                            cudaStream_t)
+{
     const bool to_device = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
     const bool from_device = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyDeviceToDevice;
     const bool dst_right = to_device ? on_device(dst, bytes) : !touches_device(dst, bytes);
@@ -325,10 +372,8 @@ cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, enum cudaM
     return cudaSuccess;
 }
 
-cudaError_t cudaMemsetAsync(void *memory, int value, size_t bytes, cudaStream_t stream)
+cudaError_t cudaMemsetAsync(void *memory, int value, size_t bytes, cudaStream_t)
 {
-    if (!stream)
-        return failed(cudaErrorInvalidResourceHandle);
     if (!on_device(memory, bytes))
         return failed(cudaErrorInvalidValue);
     memset(memory, value, bytes);
@@ -341,4 +386,24 @@ void linrec_emulator_memory(linrec_emulator_memory_usage *usage)
 {
     usage_of(device_memory, &usage->device_bytes, &usage->device_allocations);
     usage_of(pinned_memory, &usage->pinned_bytes, &usage->pinned_allocations);
+}
+
+void linrec_emulator_runtime_api(linrec_emulator_runtime *api)
+{
+    *api = {
+        [](void **memory, size_t bytes) { return static_cast<int>(cudaMalloc(memory, bytes)); },
+        [](void *memory) { return static_cast<int>(cudaFree(memory)); },
+        [](void **stream) {
+            return static_cast<int>(cudaStreamCreate(reinterpret_cast<cudaStream_t *>(stream)));
+        },
+        [](void *stream) {
+            return static_cast<int>(cudaStreamDestroy(static_cast<cudaStream_t>(stream)));
+        },
+        [](void *dst, const void *src, size_t bytes, int to_device, void *stream) {
+            return static_cast<int>(cudaMemcpyAsync(
+                dst, src, bytes, to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost,
+                static_cast<cudaStream_t>(stream)));
+        },
+        [] { fault_armed = true; },
+    };
 }

@@ -9,8 +9,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "dtype_model.h"
-#include "harness.h"
+#include "interop_cases.h"
 #include "linrec/opencl.h"
 
 /* The application: device opencl:0 (the first of the first platform), its cl_context, a queue. */
@@ -47,140 +46,47 @@ static linrec_context *interop_context(const app *a)
     return ctx;
 }
 
-static cl_mem arena_new(const app *a, size_t bytes)
+static void *arena_new(void *application, size_t bytes)
 {
+    const app *a = application;
     cl_int error = CL_SUCCESS;
     cl_mem memory = clCreateBuffer(a->context, CL_MEM_READ_WRITE, bytes, NULL, &error);
     cr_assert_eq(error, CL_SUCCESS);
     return memory;
 }
 
-/* An array's place in the arena: `bytes` from byte `offset`, and the buffer wrapping it. */
-typedef struct slice {
-    size_t offset, bytes;
-    linrec_buffer *buffer;
-} slice;
-
-/* The arrays of a forward and a backward call, in the arena in this order. */
-enum { A, X, H0, H, DH, DX, DA, DH0, SLICES };
-
-typedef struct placed {
-    cl_mem arena;
-    slice slices[SLICES];
-} placed;
-
-/* Lays the arrays out one after another, each `skew` elements past the end of the one before (an
- * odd count, so that no array starts at a multiple of 16 bytes), and wraps each. */
-static placed place(const app *a, linrec_context *ctx, const linrec_problem *p, size_t skew)
+static void arena_free(void *application, void *arena)
 {
-    size_t data = test_element_size(p->dtype);
-    size_t coef = test_element_size(test_coefficient_dtype(p));
-    size_t n = test_elements(p), s = test_states(p);
-    const size_t sizes[SLICES] = {n * coef, n * data, s * data, n * data,
-                                  n * data, n * data, n * coef, s * data};
-    placed made;
-    size_t end = 0;
-    for (int i = 0; i < SLICES; i++) {
-        size_t element = i == A || i == DA ? coef : data;
-        size_t offset = (end + element - 1) / element * element + skew * element;
-        made.slices[i] = (slice){offset, sizes[i], NULL};
-        end = offset + sizes[i];
-    }
-    made.arena = arena_new(a, end);
-    for (int i = 0; i < SLICES; i++)
-        cr_assert_eq(linrec_opencl_buffer_wrap(ctx, made.arena, made.slices[i].offset,
-                                               made.slices[i].bytes, &made.slices[i].buffer),
-                     LINREC_OK, "%s", linrec_last_error());
-    return made;
+    (void)application;
+    cr_expect_eq(clReleaseMemObject(arena), CL_SUCCESS);
 }
 
-static void placed_free(placed *p)
+static void write_arena(void *application, void *arena, size_t offset, const void *src,
+                        size_t bytes)
 {
-    for (int i = 0; i < SLICES; i++)
-        linrec_buffer_destroy(p->slices[i].buffer);
-    cr_expect_eq(clReleaseMemObject(p->arena), CL_SUCCESS);
-}
-
-/* Enqueued without waiting: the application's own writes. */
-static void write_slice(const app *a, const placed *p, int i, const test_array *array)
-{
-    const slice *s = &p->slices[i];
-    cr_assert_eq(clEnqueueWriteBuffer(a->queue, p->arena, CL_FALSE, s->offset, s->bytes,
-                                      array->data, 0, NULL, NULL),
+    const app *a = application;
+    cr_assert_eq(clEnqueueWriteBuffer(a->queue, arena, CL_FALSE, offset, bytes, src, 0, NULL, NULL),
                  CL_SUCCESS);
 }
 
-static void expect_slice(const app *a, const placed *p, int i, const test_array *want,
-                         const char *what, const linrec_problem *problem)
+static void read_arena(void *application, void *arena, size_t offset, void *dst, size_t bytes)
 {
-    const slice *s = &p->slices[i];
-    test_array got = test_array_new(want->dtype, want->count);
-    cr_assert_eq(clEnqueueReadBuffer(a->queue, p->arena, CL_TRUE, s->offset, s->bytes, got.data, 0,
-                                     NULL, NULL),
+    const app *a = application;
+    cr_assert_eq(clEnqueueReadBuffer(a->queue, arena, CL_TRUE, offset, bytes, dst, 0, NULL, NULL),
                  CL_SUCCESS);
-    cr_expect_eq(memcmp(got.data, want->data, s->bytes), 0,
-                 "%s on wrapped slices differs from the host-pointer call on %s", what,
-                 test_describe(problem));
-    test_array_free(&got);
 }
 
-/* What an ordinary opencl context answers on host pointers. */
-typedef struct answers {
-    test_array h, dx, da, dh0;
-} answers;
-
-static answers answers_of(const test_case *tc)
+static linrec_buffer *wrap(linrec_context *ctx, void *arena, size_t offset, size_t bytes)
 {
-    const linrec_problem *p = &tc->problem;
-    linrec_context *ctx = NULL;
-    cr_assert_eq(linrec_context_create("opencl:0", &ctx), LINREC_OK, "%s", linrec_last_error());
-    size_t n = test_elements(p), s = test_states(p);
-    answers made = {test_array_new(p->dtype, n), test_array_new(p->dtype, n),
-                    test_array_new(test_coefficient_dtype(p), n), test_array_new(p->dtype, s)};
-    cr_assert_eq(linrec_scan(ctx, p, tc->a.data, tc->x.data, tc->h0.data, made.h.data), LINREC_OK,
-                 "%s", linrec_last_error());
-    cr_assert_eq(linrec_scan_backward(ctx, p, tc->a.data, tc->h0.data, made.h.data, tc->dh.data,
-                                      made.dx.data, made.da.data, made.dh0.data),
-                 LINREC_OK, "%s", linrec_last_error());
-    linrec_context_destroy(ctx);
-    return made;
-}
-
-static void answers_free(answers *a)
-{
-    test_array_free(&a->h);
-    test_array_free(&a->dx);
-    test_array_free(&a->da);
-    test_array_free(&a->dh0);
-}
-
-/* Forward, then backward on the forward's h, enqueued back to back with one synchronize. */
-static void scan_wrapped(const app *a, linrec_context *ctx, const linrec_problem *problem,
-                         size_t skew, uint64_t seed)
-{
-    test_case tc = test_case_new(problem, seed, 0);
-    answers want = answers_of(&tc);
-    placed p = place(a, ctx, problem, skew);
-    write_slice(a, &p, A, &tc.a);
-    write_slice(a, &p, X, &tc.x);
-    write_slice(a, &p, H0, &tc.h0);
-    write_slice(a, &p, DH, &tc.dh);
-    linrec_buffer *const *b = (linrec_buffer *const[SLICES]){
-        p.slices[A].buffer,  p.slices[X].buffer,  p.slices[H0].buffer, p.slices[H].buffer,
-        p.slices[DH].buffer, p.slices[DX].buffer, p.slices[DA].buffer, p.slices[DH0].buffer};
-    cr_assert_eq(linrec_scan_buffers(ctx, problem, b[A], b[X], b[H0], b[H]), LINREC_OK, "%s",
+    linrec_buffer *buffer = NULL;
+    cr_assert_eq(linrec_opencl_buffer_wrap(ctx, arena, offset, bytes, &buffer), LINREC_OK, "%s",
                  linrec_last_error());
-    cr_assert_eq(
-        linrec_scan_backward_buffers(ctx, problem, b[A], b[H0], b[H], b[DH], b[DX], b[DA], b[DH0]),
-        LINREC_OK, "%s", linrec_last_error());
-    cr_assert_eq(linrec_context_synchronize(ctx), LINREC_OK, "%s", linrec_last_error());
-    expect_slice(a, &p, H, &want.h, "forward h", problem);
-    expect_slice(a, &p, DX, &want.dx, "backward dx", problem);
-    expect_slice(a, &p, DA, &want.da, "backward da", problem);
-    expect_slice(a, &p, DH0, &want.dh0, "backward dh0", problem);
-    placed_free(&p);
-    answers_free(&want);
-    test_case_free(&tc);
+    return buffer;
+}
+
+static interop_device device_of(app *a)
+{
+    return (interop_device){"opencl:0", a, arena_new, arena_free, write_arena, read_arena, wrap};
 }
 
 /* The lanes kernels (many contiguous sequences), whole and chunked, and the tile kernels (few,
@@ -192,30 +98,12 @@ static const linrec_problem shapes[] = {
     {LINREC_F32, LINREC_LAYOUT_BCT, 1, 40000, 1, 0},
 };
 
-/* Every dtype, the half ones with f32 coefficients too. */
-static const struct {
-    linrec_dtype dtype;
-    unsigned flags;
-} kinds[] = {{LINREC_F32, 0},
-             {LINREC_F64, 0},
-             {LINREC_F16, 0},
-             {LINREC_BF16, 0},
-             {LINREC_F16, LINREC_COEFFICIENTS_F32},
-             {LINREC_BF16, LINREC_COEFFICIENTS_F32},
-             {LINREC_C64, 0},
-             {LINREC_C128, 0}};
-
 static void scan_every_shape(cl_command_queue_properties properties)
 {
     app a = app_new(properties);
+    interop_device d = device_of(&a);
     linrec_context *ctx = interop_context(&a);
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-            linrec_problem p = shapes[s];
-            p.dtype = kinds[k].dtype;
-            p.flags |= kinds[k].flags;
-            scan_wrapped(&a, ctx, &p, 1 + 2 * (s % 3), 100 * k + s);
-        }
+    interop_scan_every_dtype(&d, ctx, shapes, sizeof shapes / sizeof shapes[0]);
     linrec_context_destroy(ctx);
     app_free(&a);
 }
@@ -237,29 +125,32 @@ Test(opencl_interop, slices_match_host_calls_out_of_order)
 Test(opencl_interop, scans_are_enqueued_without_waiting)
 {
     app a = app_new(0);
+    interop_device d = device_of(&a);
     linrec_context *ctx = interop_context(&a);
     const linrec_problem small = {LINREC_F32, LINREC_LAYOUT_BCT, 1, 40000, 1, 0};
     const linrec_problem large = {LINREC_F32, LINREC_LAYOUT_TBC, 1, 6000, 33, 0};
     test_case tc_small = test_case_new(&small, 7, 0), tc_large = test_case_new(&large, 8, 0);
-    answers want_small = answers_of(&tc_small), want_large = answers_of(&tc_large);
-    placed p_small = place(&a, ctx, &small, 1), p_large = place(&a, ctx, &large, 3);
+    interop_answers want_small = interop_answers_of(&d, &tc_small);
+    interop_answers want_large = interop_answers_of(&d, &tc_large);
+    interop_placed p_small = interop_place(&d, ctx, &small, 1);
+    interop_placed p_large = interop_place(&d, ctx, &large, 3);
     cl_int error = CL_SUCCESS;
     cl_event gate = clCreateUserEvent(a.context, &error);
     cr_assert_eq(error, CL_SUCCESS);
     cr_assert_eq(clEnqueueBarrierWithWaitList(a.queue, 1, &gate, NULL), CL_SUCCESS);
-    write_slice(&a, &p_small, A, &tc_small.a);
-    write_slice(&a, &p_small, X, &tc_small.x);
-    write_slice(&a, &p_small, H0, &tc_small.h0);
-    write_slice(&a, &p_large, A, &tc_large.a);
-    write_slice(&a, &p_large, X, &tc_large.x);
-    write_slice(&a, &p_large, H0, &tc_large.h0);
-    const slice *s = p_small.slices, *l = p_large.slices;
-    cr_assert_eq(
-        linrec_scan_buffers(ctx, &small, s[A].buffer, s[X].buffer, s[H0].buffer, s[H].buffer),
-        LINREC_OK, "%s", linrec_last_error());
-    cr_assert_eq(
-        linrec_scan_buffers(ctx, &large, l[A].buffer, l[X].buffer, l[H0].buffer, l[H].buffer),
-        LINREC_OK, "%s", linrec_last_error());
+    interop_write(&d, &p_small, INTEROP_A, &tc_small.a);
+    interop_write(&d, &p_small, INTEROP_X, &tc_small.x);
+    interop_write(&d, &p_small, INTEROP_H0, &tc_small.h0);
+    interop_write(&d, &p_large, INTEROP_A, &tc_large.a);
+    interop_write(&d, &p_large, INTEROP_X, &tc_large.x);
+    interop_write(&d, &p_large, INTEROP_H0, &tc_large.h0);
+    const interop_slice *s = p_small.slices, *l = p_large.slices;
+    cr_assert_eq(linrec_scan_buffers(ctx, &small, s[INTEROP_A].buffer, s[INTEROP_X].buffer,
+                                     s[INTEROP_H0].buffer, s[INTEROP_H].buffer),
+                 LINREC_OK, "%s", linrec_last_error());
+    cr_assert_eq(linrec_scan_buffers(ctx, &large, l[INTEROP_A].buffer, l[INTEROP_X].buffer,
+                                     l[INTEROP_H0].buffer, l[INTEROP_H].buffer),
+                 LINREC_OK, "%s", linrec_last_error());
     cl_event done;
     cr_assert_eq(clEnqueueMarkerWithWaitList(a.queue, 0, NULL, &done), CL_SUCCESS);
     cl_int state = CL_COMPLETE;
@@ -269,14 +160,16 @@ Test(opencl_interop, scans_are_enqueued_without_waiting)
     cr_expect_neq(state, CL_COMPLETE, "the scans ran before the queue could run them");
     cr_assert_eq(clSetUserEventStatus(gate, CL_COMPLETE), CL_SUCCESS);
     cr_assert_eq(linrec_context_synchronize(ctx), LINREC_OK, "%s", linrec_last_error());
-    expect_slice(&a, &p_small, H, &want_small.h, "the first of two enqueued scans", &small);
-    expect_slice(&a, &p_large, H, &want_large.h, "the second of two enqueued scans", &large);
+    interop_expect(&d, &p_small, INTEROP_H, &want_small.h, "the first of two enqueued scans",
+                   &small);
+    interop_expect(&d, &p_large, INTEROP_H, &want_large.h, "the second of two enqueued scans",
+                   &large);
     cr_expect_eq(clReleaseEvent(done), CL_SUCCESS);
     cr_expect_eq(clReleaseEvent(gate), CL_SUCCESS);
-    placed_free(&p_small);
-    placed_free(&p_large);
-    answers_free(&want_small);
-    answers_free(&want_large);
+    interop_placed_free(&d, &p_small);
+    interop_placed_free(&d, &p_large);
+    interop_answers_free(&want_small);
+    interop_answers_free(&want_large);
     test_case_free(&tc_small);
     test_case_free(&tc_large);
     linrec_context_destroy(ctx);
@@ -287,16 +180,17 @@ Test(opencl_interop, scans_are_enqueued_without_waiting)
 Test(opencl_interop, host_pointer_calls_stay_synchronous)
 {
     app a = app_new(CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE);
+    interop_device d = device_of(&a);
     linrec_context *ctx = interop_context(&a);
     const linrec_problem p = {LINREC_F64, LINREC_LAYOUT_BTC, 3, 500, 40, 0};
     test_case tc = test_case_new(&p, 9, 0);
-    answers want = answers_of(&tc);
+    interop_answers want = interop_answers_of(&d, &tc);
     test_array h = test_array_new(p.dtype, test_elements(&p));
     cr_assert_eq(linrec_scan(ctx, &p, tc.a.data, tc.x.data, tc.h0.data, h.data), LINREC_OK, "%s",
                  linrec_last_error());
     cr_expect_eq(memcmp(h.data, want.h.data, test_elements(&p) * sizeof(double)), 0);
     test_array_free(&h);
-    answers_free(&want);
+    interop_answers_free(&want);
     test_case_free(&tc);
     linrec_context_destroy(ctx);
     app_free(&a);
