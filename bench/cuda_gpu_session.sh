@@ -87,17 +87,26 @@ run() {
         $build/linrec_tests --jobs 8 \
         --filter '@(forward|backward|semantics|half_forward*|half_backward*|complex_forward|complex_backward)/*'
     done
+    # linrec/cuda.h on the test's own memory and stream, and the example application.
+    [ -x $build/linrec_cuda_interop_gpu_tests ] &&
+      stage interop 60 env LINREC_TEST_SUITE=cuda_interop $build/linrec_cuda_interop_gpu_tests --jobs 1
+    [ -x $build/linrec_cuda_interop_example ] && stage interop_example 30 $build/linrec_cuda_interop_example
   fi
   if [[ $wanted == *" bench "* ]]; then
     stage bench_quick 60 $build/linrec_cuda_bench --quick --runs 5
     stage bench 300 $build/linrec_cuda_bench
     stage bench_dtypes 150 "$self" bench-dtypes
+    # Small scans enqueued back to back on wrapped memory against scans that each wait.
+    [ -x $build/linrec_interop_bench ] && stage bench_interop 60 $build/linrec_interop_bench cuda
   fi
   if [[ $wanted == *" sanitize "* ]] && [ -x $build/linrec_tests ] &&
     command -v compute-sanitizer >/dev/null; then
     local sanitize="compute-sanitizer --target-processes all --error-exitcode 1"
     stage memcheck 300 $sanitize --tool memcheck $build/linrec_tests --jobs 1 \
       --filter '@(forward|backward|semantics|buffers)/*'
+    [ -x $build/linrec_cuda_interop_gpu_tests ] &&
+      stage memcheck_interop 120 env LINREC_TEST_SUITE=cuda_interop $sanitize --tool memcheck \
+        $build/linrec_cuda_interop_gpu_tests --jobs 1
     for kernel in lanes-look-back sequences-look-back sequences-block; do
       stage "racecheck_$kernel" 120 env LINREC_CUDA_KERNEL=$kernel $sanitize --tool racecheck \
         $build/linrec_tests --jobs 1 --filter 'forward/F32_*'
@@ -107,6 +116,7 @@ run() {
   cat "$out/gpu.txt"
   grep -E '^(Issue 5|shape|B[0-9]|The paper|T |$)' "$out/bench.log" 2>/dev/null | head -60
   grep -E '^(backend|cuda) ' "$out/bench_dtypes.log" 2>/dev/null | head -60
+  cat "$out/bench_interop.log" 2>/dev/null
   printf '%s\n' "${results[@]}"
 }
 

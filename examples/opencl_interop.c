@@ -10,13 +10,11 @@
  * Run it on any OpenCL device: LINREC_BACKEND_PATH may point at the opencl plugin's folder.
  */
 #define CL_TARGET_OPENCL_VERSION 120
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ema_signal.h"
 #include "linrec/opencl.h"
-
-enum { STEPS = 1000, CHANNELS = 4, ELEMENTS = STEPS * CHANNELS };
 
 static int fail_cl(const char *call, cl_int error)
 {
@@ -31,37 +29,13 @@ static int fail_linrec(const char *call, linrec_status status)
     return EXIT_FAILURE;
 }
 
-/* The application's data: channel c averages with decay a_c a sine of period 50 + 10c. */
-static void fill(float *a, float *x)
-{
-    for (int t = 0; t < STEPS; t++)
-        for (int c = 0; c < CHANNELS; c++) {
-            float decay = 0.5f + 0.1f * (float)c;
-            a[t * CHANNELS + c] = decay;
-            x[t * CHANNELS + c] = (1 - decay) * sinf(6.2831853f * (float)t / (50.0f + 10 * c));
-        }
-}
-
-/* The largest difference from the same averages computed on the host. */
-static double largest_error(const float *a, const float *x, const float *h)
-{
-    double state[CHANNELS] = {0}, worst = 0;
-    for (int t = 0; t < STEPS; t++)
-        for (int c = 0; c < CHANNELS; c++) {
-            int i = t * CHANNELS + c;
-            state[c] = a[i] * state[c] + x[i];
-            worst = fmax(worst, fabs(state[c] - h[i]));
-        }
-    return worst;
-}
-
 /* Wraps the application's memory, enqueues the scan and reads its results on the queue. */
 static int scan_on_queue(cl_command_queue queue, cl_mem inputs, cl_mem results, float *h)
 {
     linrec_context *ctx = NULL;
     linrec_buffer *a = NULL, *x = NULL, *out = NULL;
-    const size_t bytes = ELEMENTS * sizeof(float);
-    const linrec_problem p = {LINREC_F32, LINREC_LAYOUT_TBC, 1, STEPS, CHANNELS, 0};
+    const size_t bytes = EMA_ELEMENTS * sizeof(float);
+    const linrec_problem p = {LINREC_F32, LINREC_LAYOUT_TBC, 1, EMA_STEPS, EMA_CHANNELS, 0};
     linrec_status status = linrec_opencl_context_create(queue, &ctx);
     if (status == LINREC_OK)
         status = linrec_opencl_buffer_wrap(ctx, inputs, 0, bytes, &a);
@@ -99,8 +73,8 @@ int main(void)
     if (error != CL_SUCCESS)
         return fail_cl("clCreateCommandQueue", error);
 
-    static float host[2 * ELEMENTS], h[ELEMENTS];
-    fill(host, host + ELEMENTS);
+    static float host[2 * EMA_ELEMENTS], h[EMA_ELEMENTS];
+    ema_fill(host, host + EMA_ELEMENTS);
     cl_mem inputs = clCreateBuffer(context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof host,
                                    host, &error);
     cl_mem results = error == CL_SUCCESS
@@ -108,13 +82,8 @@ int main(void)
                          : NULL;
     int result = error == CL_SUCCESS ? scan_on_queue(queue, inputs, results, h)
                                      : fail_cl("clCreateBuffer", error);
-    if (result == EXIT_SUCCESS) {
-        double worst = largest_error(host, host + ELEMENTS, h);
-        printf("%d steps x %d channels scanned on the application's queue; largest difference "
-               "from the host loop %.2e\n",
-               STEPS, CHANNELS, worst);
-        result = worst < 1e-5 ? EXIT_SUCCESS : EXIT_FAILURE;
-    }
+    if (result == EXIT_SUCCESS)
+        result = ema_report(host, h, "queue");
     if (results)
         clReleaseMemObject(results);
     if (inputs)
