@@ -100,7 +100,7 @@ static size_t bytes_of(const linrec_problem *p)
     return p->batch * p->steps * p->channels * sizeof(float);
 }
 
-/* Ones for a and x, so that every run computes the same finite values. */
+/* a and x alternate 1 and 0.5, so that every run computes the same finite values. */
 static void fill(const call_set *s, size_t bytes)
 {
     size_t count = bytes / sizeof(float);

@@ -19,34 +19,27 @@ static void *allocate_host(size_t bytes)
     return aligned_alloc(ALIGNMENT, (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
 }
 
-/* A handle for `bytes` of memory that `make` obtains; the handle keeps ctx alive. */
-static linrec_status new_buffer(linrec_context *ctx, size_t bytes, linrec_buffer **out,
-                                linrec_status (*make)(linrec_buffer *buffer, void *how), void *how)
+/* Gives back the memory of a buffer of ctx: the core's host memory, or the backend's handle. */
+static void free_memory(linrec_context *ctx, void *memory)
 {
-    linrec_buffer *buffer = malloc(sizeof *buffer);
-    if (!buffer)
-        return linrec__fail(LINREC_ERR_OUT_OF_MEMORY, "cannot allocate a buffer handle");
-    *buffer = (linrec_buffer){ctx, bytes, NULL};
-    linrec_status status = make(buffer, how);
-    if (status != LINREC_OK) {
-        free(buffer);
-        return status;
-    }
-    linrec__context_retain(ctx);
-    *out = buffer;
-    return LINREC_OK;
+    if (host_memory(ctx))
+        free(memory);
+    else
+        ctx->backend->buffer_free(ctx->state, memory);
 }
 
-static linrec_status allocate(linrec_buffer *buffer, void *unused)
+/* A handle for `bytes` at `memory`, which it owns from now on (freed here if the handle cannot be
+ * made); the handle keeps ctx alive. */
+static linrec_status adopt(linrec_context *ctx, size_t bytes, void *memory, linrec_buffer **out)
 {
-    (void)unused;
-    linrec_context *ctx = buffer->ctx;
-    if (!host_memory(ctx))
-        return ctx->backend->buffer_alloc(ctx->state, buffer->bytes, &buffer->memory);
-    buffer->memory = allocate_host(buffer->bytes);
-    if (!buffer->memory)
-        return linrec__fail(LINREC_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of host memory",
-                            buffer->bytes);
+    linrec_buffer *buffer = malloc(sizeof *buffer);
+    if (!buffer) {
+        free_memory(ctx, memory);
+        return linrec__fail(LINREC_ERR_OUT_OF_MEMORY, "cannot allocate a buffer handle");
+    }
+    *buffer = (linrec_buffer){ctx, bytes, memory};
+    linrec__context_retain(ctx);
+    *out = buffer;
     return LINREC_OK;
 }
 
@@ -66,21 +59,15 @@ static linrec_status check_new(const linrec_context *ctx, size_t bytes, linrec_b
 linrec_status linrec_buffer_create(linrec_context *ctx, size_t bytes, linrec_buffer **out)
 {
     linrec_status status = check_new(ctx, bytes, out);
-    return status != LINREC_OK ? status : new_buffer(ctx, bytes, out, allocate, NULL);
-}
-
-/* The application's memory to wrap: where it is and where the buffer starts in it. */
-typedef struct native_memory {
-    void *memory;
-    size_t offset;
-} native_memory;
-
-static linrec_status wrap(linrec_buffer *buffer, void *how)
-{
-    const native_memory *native = how;
-    linrec_context *ctx = buffer->ctx;
-    return ctx->backend->buffer_wrap(ctx->state, native->memory, native->offset, buffer->bytes,
-                                     &buffer->memory);
+    if (status != LINREC_OK)
+        return status;
+    void *memory = NULL;
+    if (!host_memory(ctx))
+        status = ctx->backend->buffer_alloc(ctx->state, bytes, &memory);
+    else if (!(memory = allocate_host(bytes)))
+        status = linrec__fail(LINREC_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes of host memory",
+                              bytes);
+    return status == LINREC_OK ? adopt(ctx, bytes, memory, out) : status;
 }
 
 linrec_status linrec__buffer_wrap(linrec_context *ctx, const char *name, void *native,
@@ -95,18 +82,17 @@ linrec_status linrec__buffer_wrap(linrec_context *ctx, const char *name, void *n
         return linrec__fail(LINREC_ERR_INVALID_ARGUMENT, "the %s memory to wrap is NULL", name);
     if (!ctx->backend->buffer_wrap)
         return linrec__fail(LINREC_ERR_UNSUPPORTED, "this %s plugin cannot wrap memory", name);
-    native_memory memory = {native, offset};
-    return new_buffer(ctx, bytes, out, wrap, &memory);
+    void *memory = NULL;
+    status = ctx->backend->buffer_wrap(ctx->state, native, offset, bytes, &memory);
+    return status == LINREC_OK ? adopt(ctx, bytes, memory, out) : status;
 }
 
 void *linrec__buffer_native(const linrec_buffer *buf, const char *name, size_t *offset)
 {
-    if (offset)
-        *offset = 0;
-    if (!buf || strcmp(buf->ctx->backend->name, name) != 0 || !buf->ctx->backend->buffer_native)
-        return NULL;
     size_t start = 0;
-    void *native = buf->ctx->backend->buffer_native(buf->memory, &start);
+    void *native = NULL;
+    if (buf && strcmp(buf->ctx->backend->name, name) == 0 && buf->ctx->backend->buffer_native)
+        native = buf->ctx->backend->buffer_native(buf->memory, &start);
     if (offset)
         *offset = start;
     return native;
@@ -117,10 +103,7 @@ void linrec_buffer_destroy(linrec_buffer *buf)
     if (!buf)
         return;
     linrec_context *ctx = buf->ctx;
-    if (host_memory(ctx))
-        free(buf->memory);
-    else
-        ctx->backend->buffer_free(ctx->state, buf->memory);
+    free_memory(ctx, buf->memory);
     free(buf);
     linrec__context_release(ctx);
 }

@@ -1,7 +1,7 @@
 /*
  * The opencl plugin: linrec on any OpenCL 1.2 device. A buffer is a cl_mem on the context's
  * device (or a slice of an application's, opencl_native.c); host-pointer calls are staged through
- * buffers by the core. One in-order queue per context, its own or the application's; a mutex
+ * buffers by the core. One queue per context: its own, in order, or the application's; a mutex
  * serializes the scans of concurrent callers, because kernel arguments and the
  * scratch are shared (buffer reads and writes need no lock: OpenCL queues are thread-safe).
  */

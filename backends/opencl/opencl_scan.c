@@ -185,11 +185,10 @@ static linrec_status carry_chunks(linrec__ocl_state *s, const linrec__ocl_progra
         return status;
     cl_ulong chunk_links = w->chunks - 1;
     cl_mem start = j->backward ? NULL : j->memory[ARRAY_H0];
-    cl_ulong start_at = j->at.s[ARRAY_H0];
     kernel_arg carry_args[] = {mem_arg(&s->scratch),
                                {sizeof chunk_links, &chunk_links},
                                mem_arg(&start),
-                               {sizeof start_at, &start_at}};
+                               {sizeof j->at, &j->at}};
     return launch(s, p->carry_scan, "carry_scan", carry_args, 4, w->sequences * p->group_size, 1,
                   p->group_size);
 }

@@ -240,15 +240,7 @@ Test(cuda_interop, host_pointer_calls_stay_synchronous)
     interop_device d = device_of(&a);
     linrec_context *ctx = interop_context(a.stream);
     const linrec_problem p = {LINREC_C64, LINREC_LAYOUT_BTC, 3, 300, 20, 0};
-    test_case tc = test_case_new(&p, 12, 0);
-    interop_answers want = interop_answers_of(&d, &tc);
-    test_array h = test_array_new(p.dtype, test_elements(&p));
-    cr_assert_eq(linrec_scan(ctx, &p, tc.a.data, tc.x.data, tc.h0.data, h.data), LINREC_OK, "%s",
-                 linrec_last_error());
-    cr_expect_eq(memcmp(h.data, want.h.data, test_elements(&p) * 8), 0);
-    test_array_free(&h);
-    interop_answers_free(&want);
-    test_case_free(&tc);
+    interop_expect_host_call_synchronous(&d, ctx, &p, 12);
     linrec_context_destroy(ctx);
     app_free(&a);
 }

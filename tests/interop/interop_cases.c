@@ -109,6 +109,22 @@ void interop_scan_wrapped(const interop_device *d, linrec_context *ctx, const li
     test_case_free(&tc);
 }
 
+void interop_expect_host_call_synchronous(const interop_device *d, linrec_context *ctx,
+                                          const linrec_problem *p, uint64_t seed)
+{
+    test_case tc = test_case_new(p, seed, 0);
+    interop_answers want = interop_answers_of(d, &tc);
+    test_array h = test_array_new(p->dtype, test_elements(p));
+    cr_assert_eq(linrec_scan(ctx, p, tc.a.data, tc.x.data, tc.h0.data, h.data), LINREC_OK, "%s",
+                 linrec_last_error());
+    cr_expect_eq(memcmp(h.data, want.h.data, test_elements(p) * test_element_size(p->dtype)), 0,
+                 "a host-pointer call on an asynchronous context returned before its result on %s",
+                 test_describe(p));
+    test_array_free(&h);
+    interop_answers_free(&want);
+    test_case_free(&tc);
+}
+
 void interop_scan_every_dtype(const interop_device *d, linrec_context *ctx,
                               const linrec_problem *shapes, size_t count)
 {

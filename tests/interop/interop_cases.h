@@ -75,6 +75,11 @@ void interop_answers_free(interop_answers *a);
 void interop_scan_wrapped(const interop_device *d, linrec_context *ctx, const linrec_problem *p,
                           size_t skew, uint64_t seed);
 
+/* A host-pointer forward call on the asynchronous `ctx` must return with its result: the bits of
+ * the ordinary context's. */
+void interop_expect_host_call_synchronous(const interop_device *d, linrec_context *ctx,
+                                          const linrec_problem *p, uint64_t seed);
+
 /* interop_scan_wrapped on each of `shapes` in every dtype (the half ones with f32 coefficients
  * too). */
 void interop_scan_every_dtype(const interop_device *d, linrec_context *ctx,

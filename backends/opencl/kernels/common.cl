@@ -116,11 +116,17 @@ typedef CONCAT(STORAGE_TYPE_, COEF) coef_t;
  * absent array stays NULL. */
 #define AT(p, i) ((p) ? (p) + at.s##i : (p))
 
-/* AT for every array of a scan kernel. */
-#define SHIFT_SCAN_ARRAYS()                                                                        \
+/* AT for the inputs of a reduce kernel, a and x. */
+#define SHIFT_INPUTS()                                                                             \
     do {                                                                                           \
         a = AT(a, 0);                                                                              \
         x = AT(x, 1);                                                                              \
+    } while (0)
+
+/* AT for every array of a scan kernel. */
+#define SHIFT_SCAN_ARRAYS()                                                                        \
+    do {                                                                                           \
+        SHIFT_INPUTS();                                                                            \
         out = AT(out, 2);                                                                          \
         h0 = AT(h0, 3);                                                                            \
         h = AT(h, 4);                                                                              \

@@ -17,8 +17,7 @@
 __kernel void lanes_reduce(__global const coef_t *a, __global const data_t *x, __global pair *pairs,
                            WALK_PARAMS)
 {
-    a = AT(a, 0);
-    x = AT(x, 1);
+    SHIFT_INPUTS();
     walk w = WALK_OF_PARAMS;
     ulong q = get_global_id(0), k = get_global_id(1);
     int active = q < w.sequences;

@@ -25,8 +25,7 @@ void load_tile(const walk *w, __local pair *tile, __global const coef_t *a,
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
 steps_reduce(__global const coef_t *a, __global const data_t *x, __global pair *pairs, WALK_PARAMS)
 {
-    a = AT(a, 0);
-    x = AT(x, 1);
+    SHIFT_INPUTS();
     __local pair tile[TILE_SLOTS], partial[WG];
     walk w = WALK_OF_PARAMS;
     ulong group = get_group_id(0);
@@ -71,12 +70,12 @@ steps_scan(__global const coef_t *a, __global const data_t *x, __global data_t *
 /*
  * One work-group per sequence: replaces the X of each of its `links` chunk pairs by the state
  * after that chunk, starting from h0 (NULL: the zero state; backward scans pass NULL), which
- * starts h0_at elements into its buffer.
+ * starts where `at` says (AT).
  */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
-carry_scan(__global pair *pairs, ulong links, __global const data_t *h0, ulong h0_at)
+carry_scan(__global pair *pairs, ulong links, __global const data_t *h0, ulong8 at)
 {
-    h0 = h0 ? h0 + h0_at : h0;
+    h0 = AT(h0, 3);
     __local pair tile[TILE_SLOTS], partial[WG];
     ulong q = get_group_id(0);
     __global pair *mine = pairs + q * links;
