@@ -23,6 +23,7 @@ typedef struct linrec__openmp_span {
     const void *hprev; /* NULL unless da is written */
     void *da;          /* may be NULL */
     size_t steps, lanes;
+    size_t first; /* scan position of the first step: time blocks sit on a grid of positions */
     ptrdiff_t step;
     int stream;    /* the outputs are too large to stay cached: write them around the cache */
     int conjugate; /* backward of a complex kind: coef and hprev are used conjugated */

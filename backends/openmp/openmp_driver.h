@@ -40,7 +40,7 @@ static ptrdiff_t FN(step)(const JOB *j)
 }
 
 /* Positions [u, u + steps) of `lanes` lanes from element `at` of position u. */
-static linrec__openmp_span FN(span)(const JOB *j, size_t at, size_t steps, size_t lanes)
+static linrec__openmp_span FN(span)(const JOB *j, size_t at, size_t u, size_t steps, size_t lanes)
 {
     ptrdiff_t step = FN(step)(j);
     linrec__openmp_span span = {j->a + at,
@@ -50,6 +50,7 @@ static linrec__openmp_span FN(span)(const JOB *j, size_t at, size_t steps, size_
                                 NULL,
                                 steps,
                                 lanes,
+                                u,
                                 step,
                                 j->plan->stream,
                                 j->backward && E_COMPLEX};
@@ -95,7 +96,7 @@ static void FN(segment)(const JOB *j, size_t group, size_t l0, size_t lanes, siz
         FN(edge)(j, group, l0, lanes, u0++, carry);
     size_t end = j->backward && u1 == steps ? steps - 1 : u1;
     if (u0 < end) {
-        linrec__openmp_span span = FN(span)(j, FN(at)(j, group, u0) + l0, end - u0, lanes);
+        linrec__openmp_span span = FN(span)(j, FN(at)(j, group, u0) + l0, u0, end - u0, lanes);
         j->kernels->scan[E_KIND](&span, carry);
     }
     if (end < u1 && u0 < u1)
@@ -108,7 +109,7 @@ static void FN(reduce_segment)(const JOB *j, size_t group, size_t u0, size_t u1,
 {
     size_t lanes = j->g->lanes;
     size_t first = j->backward && u0 == 0 ? 1 : u0;
-    linrec__openmp_span span = FN(span)(j, FN(at)(j, group, first), u1 - first, lanes);
+    linrec__openmp_span span = FN(span)(j, FN(at)(j, group, first), first, u1 - first, lanes);
     j->kernels->reduce[E_KIND](&span, A, X);
     if (first == u0)
         return;

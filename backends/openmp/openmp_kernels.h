@@ -112,11 +112,12 @@ static int FN(may_stream)(const linrec__openmp_span *s)
            (!s->da || (sizeof(E_COEF) == sizeof(E_DATA) && (da - out) % OUT_BYTES == 0));
 }
 
-/* Elements from the lowest address of the time kernel's first block (its blocks start at the
- * span's first step, whatever the address) up to an OUT_BYTES boundary; 0 to W - 1. */
-static size_t FN(misalignment)(const linrec__openmp_span *s)
+/* Elements from the lowest address of the time kernel's first block, `head` steps into the span,
+ * up to an OUT_BYTES boundary; 0 to W - 1. */
+static size_t FN(misalignment)(const linrec__openmp_span *s, size_t head)
 {
-    uintptr_t low = (uintptr_t)((E_DATA *)s->out + (s->step > 0 ? 0 : -(ptrdiff_t)(W - 1)));
+    ptrdiff_t at = s->step > 0 ? (ptrdiff_t)head : -(ptrdiff_t)(head + W - 1);
+    uintptr_t low = (uintptr_t)((E_DATA *)s->out + at);
     return (OUT_BYTES - low % OUT_BYTES) % OUT_BYTES / sizeof(E_DATA);
 }
 
@@ -132,9 +133,10 @@ static int FN(may_stream)(const linrec__openmp_span *s)
     return 0;
 }
 
-static size_t FN(misalignment)(const linrec__openmp_span *s)
+static size_t FN(misalignment)(const linrec__openmp_span *s, size_t head)
 {
     (void)s;
+    (void)head;
     return 0;
 }
 
@@ -145,13 +147,22 @@ static int FN(rows_may_stream)(const linrec__openmp_span *s)
 }
 #endif
 
+/* Steps of a time span before its first block: blocks of W steps sit on a grid of scan
+ * positions (multiples of W), never of addresses, so the bits do not depend on where the arrays
+ * sit, nor on where a span starts (the backward pass's start one step in). */
+static size_t FN(head)(const linrec__openmp_span *s)
+{
+    size_t head = (W - s->first % W) % W;
+    return head < s->steps ? head : s->steps;
+}
+
 /*
  * One contiguous sequence (lanes == 1): blocks of W steps are scanned in registers with log2(W)
  * shift-and-combine levels, then joined to the carry with one FMA. The carry for the next block
  * comes from the block's last lanes by a second FMA off the critical path, so the serial chain is
- * one FMA per W steps instead of one per step. The blocks start at the span's first step, never
- * at an address, so the bits do not depend on where the arrays sit; outputs are streamed only when
- * those blocks happen to be aligned, and stored through the cache otherwise.
+ * one FMA per W steps instead of one per step. Outputs are streamed when the blocks' grid of
+ * positions falls on aligned addresses (it does for aligned arrays of whole vectors of steps),
+ * and stored through the cache otherwise.
  */
 static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
 {
@@ -160,9 +171,11 @@ static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
     E_DATA *out = s->out;
     E_COEF *da = s->da;
     ptrdiff_t dir = s->step;
-    int stream = FN(may_stream)(s) && FN(misalignment)(s) == 0;
-    size_t n = s->steps, i = 0;
+    size_t n = s->steps, head = FN(head)(s), i = 0;
     REAL c = *carry;
+    for (; i < head; i++)
+        c = FN(step_one)(s, coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
+    int stream = FN(may_stream)(s) && FN(misalignment)(s, head) == 0;
     VEC cv = V_(set1)(c);
     for (; i + W <= n; i += W) {
         ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
@@ -185,14 +198,25 @@ static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
     *carry = c;
 }
 
+/* Joins the step at element `at` of a span to the pair (*pa, *px). */
+static inline void FN(reduce_one)(const linrec__openmp_span *s, ptrdiff_t at, REAL *pa, REAL *px)
+{
+    REAL a = AS_USED(s, E_LOAD_COEF(((const E_COEF *)s->coef)[at]));
+    *px = E_MUL(a, *px) + E_LOAD(((const E_DATA *)s->x)[at]);
+    *pa = E_MUL(a, *pa);
+}
+
 /* The (A, X) of one contiguous sequence, by the same in-register blocks without storing. */
 static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_out)
 {
     const E_COEF *coef = s->coef;
     const E_DATA *x = s->x;
     ptrdiff_t dir = s->step;
-    size_t n = s->steps, i = 0;
-    VEC cA = V_(set1)(1), cX = V_(set1)(0);
+    size_t n = s->steps, head = FN(head)(s), i = 0;
+    REAL pa = 1, px = 0;
+    for (; i < head; i++)
+        FN(reduce_one)(s, dir * (ptrdiff_t)i, &pa, &px);
+    VEC cA = V_(set1)(pa), cX = V_(set1)(px);
     for (; i + W <= n; i += W) {
         ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
         VEC A = VAS_USED(s, FN(load_coef_in_order)(coef + at, dir));
@@ -202,13 +226,10 @@ static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_o
         cX = V_(fma)(lastA, cX, V_(last)(X));
         cA = V_(mul)(lastA, cA);
     }
-    REAL pa = V_(first)(cA), px = V_(first)(cX);
-    for (; i < n; i++) {
-        ptrdiff_t at = dir * (ptrdiff_t)i;
-        REAL a = AS_USED(s, E_LOAD_COEF(coef[at]));
-        px = E_MUL(a, px) + E_LOAD(x[at]);
-        pa = E_MUL(a, pa);
-    }
+    pa = V_(first)(cA);
+    px = V_(first)(cX);
+    for (; i < n; i++)
+        FN(reduce_one)(s, dir * (ptrdiff_t)i, &pa, &px);
     *A_out = pa;
     *X_out = px;
 }
@@ -259,11 +280,8 @@ static void FN(reduce_rows)(const linrec__openmp_span *s, REAL *A, REAL *X)
             V_(store)(X + l, V_(fma)(a, V_(load)(X + l), VLOAD(x + l)));
             V_(store)(A + l, V_(mul)(a, V_(load)(A + l)));
         }
-        for (; l < s->lanes; l++) {
-            REAL a = AS_USED(s, E_LOAD_COEF(coef[l]));
-            X[l] = E_MUL(a, X[l]) + E_LOAD(x[l]);
-            A[l] = E_MUL(a, A[l]);
-        }
+        for (; l < s->lanes; l++)
+            FN(reduce_one)(s, (ptrdiff_t)r * s->step + (ptrdiff_t)l, &A[l], &X[l]);
     }
 }
 
