@@ -33,10 +33,12 @@ typedef struct linrec__openmp_span {
  * are of the kind's arithmetic type (f32 for the half types); the span's arrays of its storage. */
 typedef struct linrec__openmp_kernels {
     const char *name;
-    /* Scans the span from `carry` (lanes elements), leaving the last step's out in it. */
-    void (*scan[LINREC__ELEMENTS])(const linrec__openmp_span *span, void *carry);
-    /* Reduces the span to the pair (A, X), lanes elements each, with last out = A * carry + X. */
-    void (*reduce[LINREC__ELEMENTS])(const linrec__openmp_span *span, void *A, void *X);
+    /* Scans `scan` from `carry` (lanes elements), leaving the last step's out in it, and reduces
+     * `reduce` to the pair (A, X), lanes elements each, with last out = A * carry + X, in one
+     * pass: a step of each in turn, so that the reads of the one overlap the writes of the other.
+     * Either may have no steps; carry is then not touched, and A and X not when A is NULL. */
+    void (*walk[LINREC__ELEMENTS])(const linrec__openmp_span *scan, void *carry,
+                                   const linrec__openmp_span *reduce, void *A, void *X);
 } linrec__openmp_kernels;
 
 extern const linrec__openmp_kernels linrec__openmp_generic;

@@ -24,13 +24,22 @@ static void FN(cell_split_chunk)(const SCAN *s, size_t length, size_t p, size_t 
     cell_chunk(&costs, length, p, t, c0, c1);
 }
 
+/* The split's rescan and reduction of the next chunk, one after the other: the gates, not the
+ * memory traffic, set a cell pass's speed, so overlapping the two would gain nothing. */
+static void FN(cell_split_walk)(const SCAN *s, size_t group, size_t u0, size_t u1, REAL *carry,
+                                size_t rgroup, size_t v0, size_t v1, REAL *A, REAL *X)
+{
+    if (u0 < u1)
+        CELL_FN(segment)(s, group, 0, s->g->lanes, u0, u1, carry);
+    if (v0 < v1)
+        CELL_FN(reduce)(s, rgroup, v0, v1, A, X);
+}
+
 #define SPLIT_FN(name) FN(cell_##name)
 #define SPLIT_JOB SCAN
 #define SPLIT_CHUNK FN(cell_split_chunk)
-#define SPLIT_REDUCE CELL_FN(reduce)
 #define SPLIT_INITIAL(s, group, carry) CELL_FN(initial_carry)(s, group, 0, (s)->g->lanes, carry)
-#define SPLIT_SEGMENT(s, group, u0, u1, carry)                                                     \
-    CELL_FN(segment)(s, group, 0, (s)->g->lanes, u0, u1, carry)
+#define SPLIT_WALK FN(cell_split_walk)
 #define SPLIT_GEOMETRY(s) ((s)->g)
 #include "openmp_split.h"
 

@@ -87,37 +87,51 @@ static void FN(edge)(const JOB *j, size_t group, size_t l0, size_t lanes, size_t
     }
 }
 
+/* A span of no steps: the side of a walk that has nothing to do. */
+static linrec__openmp_span FN(no_span)(void)
+{
+    linrec__openmp_span span = {0};
+    return span;
+}
+
+/*
+ * Scans positions [u0, u1) of lanes [l0, l0 + lanes) of `group` on from `carry` and, in the same
+ * pass, reduces positions [v0, v1) of every lane of `rgroup` to (A, X) (nothing when v0 == v1,
+ * and A may then be NULL). The backward edges the kernels do not see are taken here: the scan's
+ * u = 0 and u = T-1 by FN(edge); the reduction's u = 0, which takes no carry, as if its
+ * coefficient were 0.
+ */
+static void FN(walk_segments)(const JOB *j, size_t group, size_t l0, size_t lanes, size_t u0,
+                              size_t u1, REAL *carry, size_t rgroup, size_t v0, size_t v1, REAL *A,
+                              REAL *X)
+{
+    size_t steps = j->g->steps;
+    if (j->backward && u0 == 0 && u0 < u1)
+        FN(edge)(j, group, l0, lanes, u0++, carry);
+    size_t end = j->backward && u1 == steps ? steps - 1 : u1;
+    linrec__openmp_span scan =
+        u0 < end ? FN(span)(j, FN(at)(j, group, u0) + l0, u0, end - u0, lanes) : FN(no_span)();
+    size_t first = j->backward && v0 == 0 && v0 < v1 ? 1 : v0;
+    linrec__openmp_span reduce =
+        first < v1 ? FN(span)(j, FN(at)(j, rgroup, first), first, v1 - first, j->g->lanes)
+                   : FN(no_span)();
+    j->kernels->walk[E_KIND](&scan, carry, &reduce, v0 < v1 ? A : NULL, X);
+    if (end < u1 && u0 < u1)
+        FN(edge)(j, group, l0, lanes, end, carry);
+    if (first == v0)
+        return;
+    const E_DATA *dh = j->x + FN(at)(j, rgroup, 0);
+    for (size_t l = 0; l < j->g->lanes; l++) {
+        X[l] = E_MUL(A[l], E_LOAD(dh[l])) + X[l];
+        A[l] = 0;
+    }
+}
+
 /* Scans positions [u0, u1) of lanes [l0, l0 + lanes) of a group on from `carry`. */
 static void FN(segment)(const JOB *j, size_t group, size_t l0, size_t lanes, size_t u0, size_t u1,
                         REAL *carry)
 {
-    size_t steps = j->g->steps;
-    if (j->backward && u0 == 0)
-        FN(edge)(j, group, l0, lanes, u0++, carry);
-    size_t end = j->backward && u1 == steps ? steps - 1 : u1;
-    if (u0 < end) {
-        linrec__openmp_span span = FN(span)(j, FN(at)(j, group, u0) + l0, u0, end - u0, lanes);
-        j->kernels->scan[E_KIND](&span, carry);
-    }
-    if (end < u1 && u0 < u1)
-        FN(edge)(j, group, l0, lanes, end, carry);
-}
-
-/* The (A, X) of positions [u0, u1) of all lanes of a group; the backward u = 0 takes no carry,
- * as if its coefficient were 0. */
-static void FN(reduce_segment)(const JOB *j, size_t group, size_t u0, size_t u1, REAL *A, REAL *X)
-{
-    size_t lanes = j->g->lanes;
-    size_t first = j->backward && u0 == 0 ? 1 : u0;
-    linrec__openmp_span span = FN(span)(j, FN(at)(j, group, first), first, u1 - first, lanes);
-    j->kernels->reduce[E_KIND](&span, A, X);
-    if (first == u0)
-        return;
-    const E_DATA *dh = j->x + FN(at)(j, group, 0);
-    for (size_t l = 0; l < lanes; l++) {
-        X[l] = E_MUL(A[l], E_LOAD(dh[l])) + X[l];
-        A[l] = 0;
-    }
+    FN(walk_segments)(j, group, l0, lanes, u0, u1, carry, 0, 0, 0, NULL, NULL);
 }
 
 /* The carry before position 0: h0 or zeros forward; backward u = 0 reads none. */
@@ -173,10 +187,9 @@ static void FN(split_chunk)(const JOB *j, size_t length, size_t p, size_t t, siz
 #define SPLIT_FN FN
 #define SPLIT_JOB JOB
 #define SPLIT_CHUNK FN(split_chunk)
-#define SPLIT_REDUCE FN(reduce_segment)
 #define SPLIT_INITIAL(j, group, carry) FN(initial_carry)(j, group, 0, (j)->g->lanes, carry)
-#define SPLIT_SEGMENT(j, group, u0, u1, carry)                                                     \
-    FN(segment)(j, group, 0, (j)->g->lanes, u0, u1, carry)
+#define SPLIT_WALK(j, group, u0, u1, carry, rgroup, v0, v1, A, X)                                  \
+    FN(walk_segments)(j, group, 0, (j)->g->lanes, u0, u1, carry, rgroup, v0, v1, A, X)
 #define SPLIT_GEOMETRY(j) ((j)->g)
 #include "openmp_split.h"
 

@@ -72,5 +72,4 @@ HALF_THROUGH_SCALARS(bf16)
 #define ELEMENT_KERNELS "openmp_kernels.h"
 #include "element_instances.h"
 
-const linrec__openmp_kernels ISA_TABLE = {ISA_NAME, LINREC__ELEMENT_TABLE(scan),
-                                          LINREC__ELEMENT_TABLE(reduce)};
+const linrec__openmp_kernels ISA_TABLE = {ISA_NAME, LINREC__ELEMENT_TABLE(walk)};

@@ -47,6 +47,14 @@ static inline REAL FN(step_one)(const linrec__openmp_span *s, const E_COEF *coef
     return value;
 }
 
+/* Joins the step at element `at` of a span to the pair (*pa, *px). */
+static inline void FN(reduce_one)(const linrec__openmp_span *s, ptrdiff_t at, REAL *pa, REAL *px)
+{
+    REAL a = AS_USED(s, E_LOAD_COEF(((const E_COEF *)s->coef)[at]));
+    *px = E_MUL(a, *px) + E_LOAD(((const E_DATA *)s->x)[at]);
+    *pa = E_MUL(a, *pa);
+}
+
 /* One level of the in-register scan: lane j joins the pair k lanes below it (the identity (1, 0)
  * below lane k), so after levels 1, 2, 4, ... lane j holds the pair of lanes 0..j. */
 #define LEVEL(A, X, one, zero, k)                                                                  \
@@ -156,82 +164,94 @@ static size_t FN(head)(const linrec__openmp_span *s)
     return head < s->steps ? head : s->steps;
 }
 
-/*
- * One contiguous sequence (lanes == 1): blocks of W steps are scanned in registers with log2(W)
- * shift-and-combine levels, then joined to the carry with one FMA. The carry for the next block
- * comes from the block's last lanes by a second FMA off the critical path, so the serial chain is
- * one FMA per W steps instead of one per step. Outputs are streamed when the blocks' grid of
- * positions falls on aligned addresses (it does for aligned arrays of whole vectors of steps),
- * and stored through the cache otherwise.
- */
-static void FN(scan_time)(const linrec__openmp_span *s, REAL *carry)
+/* Element offset of the lowest address of the block of steps [i, i + W) of a time span. */
+static inline ptrdiff_t FN(block_at)(const linrec__openmp_span *s, size_t i)
 {
-    const E_COEF *coef = s->coef;
-    const E_DATA *x = s->x, *hprev = s->hprev;
-    E_DATA *out = s->out;
-    E_COEF *da = s->da;
+    return s->step > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
+}
+
+/*
+ * One block of W steps of a contiguous sequence (lanes == 1), at element `at`: scanned in
+ * registers with log2(W) shift-and-combine levels, then joined to the carry cv with one FMA. The
+ * carry for the next block comes from the block's last lanes by a second FMA off the critical
+ * path, so the serial chain is one FMA per W steps instead of one per step.
+ */
+static inline void FN(time_block)(const linrec__openmp_span *s, ptrdiff_t at, VEC *cv, int stream)
+{
     ptrdiff_t dir = s->step;
-    size_t n = s->steps, head = FN(head)(s), i = 0;
-    REAL c = *carry;
-    for (; i < head; i++)
-        c = FN(step_one)(s, coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
-    int stream = FN(may_stream)(s) && FN(misalignment)(s, head) == 0;
-    VEC cv = V_(set1)(c);
-    for (; i + W <= n; i += W) {
-        ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
-        VEC A = VAS_USED(s, FN(load_coef_in_order)(coef + at, dir));
-        VEC X = FN(load_in_order)(x + at, dir);
-        FN(scan_block)(&A, &X);
-        VEC h = V_(fma)(A, cv, X);
-        cv = V_(fma)(V_(last)(A), cv, V_(last)(X));
-        STORE_IN_ORDER(E_DATA_NAME, out + at, h, dir, stream);
-        if (da)
-            STORE_IN_ORDER(E_COEF_NAME, da + at,
-                           V_(mul)(h, VAS_USED(s, FN(load_in_order)(hprev + at, dir))), dir,
-                           stream);
+    VEC A = VAS_USED(s, FN(load_coef_in_order)((const E_COEF *)s->coef + at, dir));
+    VEC X = FN(load_in_order)((const E_DATA *)s->x + at, dir);
+    FN(scan_block)(&A, &X);
+    VEC h = V_(fma)(A, *cv, X);
+    *cv = V_(fma)(V_(last)(A), *cv, V_(last)(X));
+    STORE_IN_ORDER(E_DATA_NAME, (E_DATA *)s->out + at, h, dir, stream);
+    if (s->da) {
+        VEC before = VAS_USED(s, FN(load_in_order)((const E_DATA *)s->hprev + at, dir));
+        STORE_IN_ORDER(E_COEF_NAME, (E_COEF *)s->da + at, V_(mul)(h, before), dir, stream);
+    }
+}
+
+/* The same block joined to the pair (cA, cX) without storing. */
+static inline void FN(time_reduce_block)(const linrec__openmp_span *s, ptrdiff_t at, VEC *cA,
+                                         VEC *cX)
+{
+    ptrdiff_t dir = s->step;
+    VEC A = VAS_USED(s, FN(load_coef_in_order)((const E_COEF *)s->coef + at, dir));
+    VEC X = FN(load_in_order)((const E_DATA *)s->x + at, dir);
+    FN(scan_block)(&A, &X);
+    VEC lastA = V_(last)(A);
+    *cX = V_(fma)(lastA, *cX, V_(last)(X));
+    *cA = V_(mul)(lastA, *cA);
+}
+
+/*
+ * Contiguous sequences: scans s from *carry (leaving its last out there) and reduces r to
+ * (*A_out, *X_out), block by block in turn, in one pass. Split over time, a thread rescans one
+ * chunk from cache while it reduces its next one from memory, so that its reads of the one
+ * overlap its (streamed) writes of the other; alone, either is the plain scan or reduction.
+ * Outputs are streamed when the blocks' grid of positions falls on aligned addresses (it does for
+ * aligned arrays of whole vectors of steps), and stored through the cache otherwise.
+ */
+static void FN(walk_time)(const linrec__openmp_span *s, REAL *carry, const linrec__openmp_span *r,
+                          REAL *A_out, REAL *X_out)
+{
+    size_t ns = s->steps, nr = A_out ? r->steps : 0, i = FN(head)(s), k = nr ? FN(head)(r) : 0;
+    ptrdiff_t dir = s->step;
+    REAL c = ns ? *carry : (REAL)0, pa = 1, px = 0;
+    for (size_t u = 0; u < i; u++)
+        c = FN(step_one)(s, s->coef, s->x, s->out, s->hprev, s->da, dir * (ptrdiff_t)u, c);
+    for (size_t u = 0; u < k; u++)
+        FN(reduce_one)(r, r->step * (ptrdiff_t)u, &pa, &px);
+    int stream = ns && FN(may_stream)(s) && FN(misalignment)(s, i) == 0;
+    VEC cv = V_(set1)(c), cA = V_(set1)(pa), cX = V_(set1)(px);
+    for (;;) {
+        int scans = i + W <= ns, reduces = k + W <= nr;
+        if (!scans && !reduces)
+            break;
+        if (scans) {
+            FN(time_block)(s, FN(block_at)(s, i), &cv, stream);
+            i += W;
+        }
+        if (reduces) {
+            FN(time_reduce_block)(r, FN(block_at)(r, k), &cA, &cX);
+            k += W;
+        }
     }
     c = V_(first)(cv);
-    for (; i < n; i++)
-        c = FN(step_one)(s, coef, x, out, hprev, da, dir * (ptrdiff_t)i, c);
-    if (stream)
-        stream_fence();
-    *carry = c;
-}
-
-/* Joins the step at element `at` of a span to the pair (*pa, *px). */
-static inline void FN(reduce_one)(const linrec__openmp_span *s, ptrdiff_t at, REAL *pa, REAL *px)
-{
-    REAL a = AS_USED(s, E_LOAD_COEF(((const E_COEF *)s->coef)[at]));
-    *px = E_MUL(a, *px) + E_LOAD(((const E_DATA *)s->x)[at]);
-    *pa = E_MUL(a, *pa);
-}
-
-/* The (A, X) of one contiguous sequence, by the same in-register blocks without storing. */
-static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_out)
-{
-    const E_COEF *coef = s->coef;
-    const E_DATA *x = s->x;
-    ptrdiff_t dir = s->step;
-    size_t n = s->steps, head = FN(head)(s), i = 0;
-    REAL pa = 1, px = 0;
-    for (; i < head; i++)
-        FN(reduce_one)(s, dir * (ptrdiff_t)i, &pa, &px);
-    VEC cA = V_(set1)(pa), cX = V_(set1)(px);
-    for (; i + W <= n; i += W) {
-        ptrdiff_t at = dir > 0 ? (ptrdiff_t)i : -(ptrdiff_t)(i + W - 1);
-        VEC A = VAS_USED(s, FN(load_coef_in_order)(coef + at, dir));
-        VEC X = FN(load_in_order)(x + at, dir);
-        FN(scan_block)(&A, &X);
-        VEC lastA = V_(last)(A);
-        cX = V_(fma)(lastA, cX, V_(last)(X));
-        cA = V_(mul)(lastA, cA);
-    }
+    for (; i < ns; i++)
+        c = FN(step_one)(s, s->coef, s->x, s->out, s->hprev, s->da, dir * (ptrdiff_t)i, c);
     pa = V_(first)(cA);
     px = V_(first)(cX);
-    for (; i < n; i++)
-        FN(reduce_one)(s, dir * (ptrdiff_t)i, &pa, &px);
-    *A_out = pa;
-    *X_out = px;
+    for (; k < nr; k++)
+        FN(reduce_one)(r, r->step * (ptrdiff_t)k, &pa, &px);
+    if (stream)
+        stream_fence();
+    if (ns)
+        *carry = c;
+    if (A_out) {
+        *A_out = pa;
+        *X_out = px;
+    }
 }
 
 /*
@@ -239,72 +259,72 @@ static void FN(reduce_time)(const linrec__openmp_span *s, REAL *A_out, REAL *X_o
  * dependency inside it. The carry row lives in a small buffer that stays in L1, which keeps the
  * outputs free to be streamed.
  */
-static void FN(scan_rows)(const linrec__openmp_span *s, REAL *carry)
+static inline void FN(scan_row)(const linrec__openmp_span *s, size_t row, REAL *carry, int stream)
 {
-    int stream = FN(rows_may_stream)(s);
-    for (size_t r = 0; r < s->steps; r++) {
-        ptrdiff_t at = (ptrdiff_t)r * s->step;
-        const E_COEF *coef = (const E_COEF *)s->coef + at;
-        const E_DATA *x = (const E_DATA *)s->x + at;
-        const E_DATA *hprev = s->da ? (const E_DATA *)s->hprev + at : NULL;
-        E_DATA *out = (E_DATA *)s->out + at;
-        E_COEF *da = s->da ? (E_COEF *)s->da + at : NULL;
-        size_t l = 0;
-        for (; l + W <= s->lanes; l += W) {
-            VEC h = V_(fma)(VAS_USED(s, VLOAD_COEF(coef + l)), V_(load)(carry + l), VLOAD(x + l));
-            V_(store)(carry + l, h);
-            STORE_IN_ORDER(E_DATA_NAME, out + l, h, 1, stream);
-            if (da)
-                STORE_IN_ORDER(E_COEF_NAME, da + l, V_(mul)(h, VAS_USED(s, VLOAD(hprev + l))), 1,
-                               stream);
-        }
-        for (; l < s->lanes; l++)
-            carry[l] = FN(step_one)(s, coef, x, out, hprev, da, (ptrdiff_t)l, carry[l]);
+    ptrdiff_t at = (ptrdiff_t)row * s->step;
+    const E_COEF *coef = (const E_COEF *)s->coef + at;
+    const E_DATA *x = (const E_DATA *)s->x + at;
+    const E_DATA *hprev = s->da ? (const E_DATA *)s->hprev + at : NULL;
+    E_DATA *out = (E_DATA *)s->out + at;
+    E_COEF *da = s->da ? (E_COEF *)s->da + at : NULL;
+    size_t l = 0;
+    for (; l + W <= s->lanes; l += W) {
+        VEC h = V_(fma)(VAS_USED(s, VLOAD_COEF(coef + l)), V_(load)(carry + l), VLOAD(x + l));
+        V_(store)(carry + l, h);
+        STORE_IN_ORDER(E_DATA_NAME, out + l, h, 1, stream);
+        if (da)
+            STORE_IN_ORDER(E_COEF_NAME, da + l, V_(mul)(h, VAS_USED(s, VLOAD(hprev + l))), 1,
+                           stream);
+    }
+    for (; l < s->lanes; l++)
+        carry[l] = FN(step_one)(s, coef, x, out, hprev, da, (ptrdiff_t)l, carry[l]);
+}
+
+static inline void FN(reduce_row)(const linrec__openmp_span *s, size_t row, REAL *A, REAL *X)
+{
+    ptrdiff_t at = (ptrdiff_t)row * s->step;
+    const E_COEF *coef = (const E_COEF *)s->coef + at;
+    const E_DATA *x = (const E_DATA *)s->x + at;
+    size_t l = 0;
+    for (; l + W <= s->lanes; l += W) {
+        VEC a = VAS_USED(s, VLOAD_COEF(coef + l));
+        V_(store)(X + l, V_(fma)(a, V_(load)(X + l), VLOAD(x + l)));
+        V_(store)(A + l, V_(mul)(a, V_(load)(A + l)));
+    }
+    for (; l < s->lanes; l++)
+        FN(reduce_one)(s, at + (ptrdiff_t)l, &A[l], &X[l]);
+}
+
+/* walk_time's contract for rows: s's rows and r's rows in turn. */
+static void FN(walk_rows)(const linrec__openmp_span *s, REAL *carry, const linrec__openmp_span *r,
+                          REAL *A, REAL *X)
+{
+    size_t ns = s->steps, nr = A ? r->steps : 0;
+    int stream = ns && FN(rows_may_stream)(s);
+    for (size_t l = 0; A && l < r->lanes; l++) {
+        A[l] = 1;
+        X[l] = 0;
+    }
+    for (size_t row = 0; row < ns || row < nr; row++) {
+        if (row < ns)
+            FN(scan_row)(s, row, carry, stream);
+        if (row < nr)
+            FN(reduce_row)(r, row, A, X);
     }
     if (stream)
         stream_fence();
 }
 
-static void FN(reduce_rows)(const linrec__openmp_span *s, REAL *A, REAL *X)
+/* A span of one lane with unit step is one contiguous sequence; anything else is rows. Both
+ * spans of a walk come from one problem, so the first with steps tells. */
+static void FN(walk)(const linrec__openmp_span *s, void *carry, const linrec__openmp_span *r,
+                     void *A, void *X)
 {
-    for (size_t l = 0; l < s->lanes; l++) {
-        A[l] = 1;
-        X[l] = 0;
-    }
-    for (size_t r = 0; r < s->steps; r++) {
-        const E_COEF *coef = (const E_COEF *)s->coef + (ptrdiff_t)r * s->step;
-        const E_DATA *x = (const E_DATA *)s->x + (ptrdiff_t)r * s->step;
-        size_t l = 0;
-        for (; l + W <= s->lanes; l += W) {
-            VEC a = VAS_USED(s, VLOAD_COEF(coef + l));
-            V_(store)(X + l, V_(fma)(a, V_(load)(X + l), VLOAD(x + l)));
-            V_(store)(A + l, V_(mul)(a, V_(load)(A + l)));
-        }
-        for (; l < s->lanes; l++)
-            FN(reduce_one)(s, (ptrdiff_t)r * s->step + (ptrdiff_t)l, &A[l], &X[l]);
-    }
-}
-
-/* A span of one lane with unit step is one contiguous sequence; anything else is rows. */
-static int FN(is_time)(const linrec__openmp_span *s)
-{
-    return s->lanes == 1 && (s->step == 1 || s->step == -1);
-}
-
-static void FN(scan)(const linrec__openmp_span *s, void *carry)
-{
-    if (FN(is_time)(s))
-        FN(scan_time)(s, carry);
+    const linrec__openmp_span *shape = s->steps ? s : r;
+    if (shape->lanes == 1 && (shape->step == 1 || shape->step == -1))
+        FN(walk_time)(s, carry, r, A, X);
     else
-        FN(scan_rows)(s, carry);
-}
-
-static void FN(reduce)(const linrec__openmp_span *s, void *A, void *X)
-{
-    if (FN(is_time)(s))
-        FN(reduce_time)(s, A, X);
-    else
-        FN(reduce_rows)(s, A, X);
+        FN(walk_rows)(s, carry, r, A, X);
 }
 
 #undef STORE_IN_ORDER
