@@ -102,12 +102,13 @@ Test(chunking, wide_rows_cut_between_threads)
     rows_in_both_layouts(dims, sizeof dims / sizeof dims[0], 7350);
 }
 
-/* Many short sequences, time innermost (or one channel), which openmp walks in blocks of 16
- * sequences: step counts around its limit of 128 bytes, sequence counts off multiples of 16, enough
- * elements for every thread, and few. */
+/* Many short sequences, time innermost (or one channel), which openmp walks one by one with a
+ * scalar carry: step counts around the vector widths and around its limit of 512 bytes (128 f32
+ * or 64 f64 steps), sequence counts off multiples of 16, enough elements for every thread, and
+ * few. */
 Test(chunking, many_short_sequences)
 {
-    static const size_t steps[] = {1, 2, 3, 15, 16, 17, 31, 32, 33};
+    static const size_t steps[] = {1, 2, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129};
     static const size_t sides[][2] = {{37, 129}, {3, 32771}};
     linrec_context *ctx = test_context();
     uint64_t seed = 7400;

@@ -57,13 +57,13 @@ typedef struct linrec__openmp_plan {
     size_t parts;       /* work items per group */
     size_t chunk_steps; /* split_time == 1: steps per thread per cache-sized super-chunk */
     int stream;
-    /* Many sequences of a few steps, one lane each (time innermost): the scan walks blocks of
-     * LINREC__OPENMP_SHORT_BLOCK sequences position by position, their chains interleaved, instead
-     * of one kernel call per sequence. Set for the scan only. */
+    /* Many sequences of a few steps, one lane each (time innermost): the scan walks them one
+     * after the other, each with its carry in a register (the core overlaps the independent
+     * chains), instead of one kernel call per sequence. Set for the scan only. */
     int short_sequences;
 } linrec__openmp_plan;
 
-enum { LINREC__OPENMP_SHORT_BLOCK = 16, LINREC__OPENMP_STACK_CARRY_BYTES = 4096 };
+enum { LINREC__OPENMP_STACK_CARRY_BYTES = 4096 };
 
 /* `memory_speed`: 1 for the scan, whose kernels run at memory speed, so that threads pay only on
  * larger problems; 0 for the cells, whose gates cost more than their memory traffic. */

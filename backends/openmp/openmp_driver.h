@@ -142,30 +142,45 @@ static void FN(initial_carry)(const JOB *j, size_t group, size_t l0, size_t lane
         carry[l] = h0 ? E_LOAD(h0[l]) : (REAL)0;
 }
 
-/* Groups [g0, g1) of one lane each, at most LINREC__OPENMP_SHORT_BLOCK, all steps: position by
- * position across the groups, so that their carries' multiply-adds overlap. Backward, each step is
- * the one FN(edge) takes at any position of a lane. */
-static void FN(short_block)(const JOB *j, size_t g0, size_t g1)
+/* One short sequence (group `group`, one lane), all steps, with its carry in a register: the
+ * chains of consecutive sequences are independent, so the core overlaps them. */
+static void FN(short_forward)(const JOB *j, size_t group)
 {
-    REAL carry[LINREC__OPENMP_SHORT_BLOCK];
-    size_t base[LINREC__OPENMP_SHORT_BLOCK], count = g1 - g0, steps = j->g->steps;
-    for (size_t k = 0; k < count; k++)
-        FN(initial_carry)(j, g0 + k, 0, 1, &carry[k]);
-    if (j->backward) {
-        for (size_t u = 0; u < steps; u++)
-            for (size_t k = 0; k < count; k++)
-                FN(edge)(j, g0 + k, 0, 1, u, &carry[k]);
-        return;
-    }
     ptrdiff_t step = FN(step)(j);
-    for (size_t k = 0; k < count; k++)
-        base[k] = FN(at)(j, g0 + k, 0);
-    for (size_t u = 0; u < steps; u++)
-        for (size_t k = 0; k < count; k++) {
-            ptrdiff_t at = (ptrdiff_t)base[k] + (ptrdiff_t)u * step;
-            carry[k] = E_MUL(E_LOAD_COEF(j->a[at]), carry[k]) + E_LOAD(j->x[at]);
-            j->out[at] = E_STORE(carry[k]);
+    size_t at0 = FN(at)(j, group, 0);
+    const E_COEF *a = j->a + at0;
+    const E_DATA *x = j->x + at0;
+    E_DATA *out = j->out + at0;
+    REAL carry = j->h0 ? E_LOAD(j->h0[group]) : (REAL)0;
+    for (size_t u = 0; u < j->g->steps; u++) {
+        ptrdiff_t at = (ptrdiff_t)u * step;
+        carry = E_MUL(E_LOAD_COEF(a[at]), carry) + E_LOAD(x[at]);
+        out[at] = E_STORE(carry);
+    }
+}
+
+/* The same backward: u = 0 takes no carry and u = T-1 has no h before it, as in FN(edge). */
+static void FN(short_backward)(const JOB *j, size_t group)
+{
+    size_t steps = j->g->steps, last = steps - 1;
+    ptrdiff_t step = FN(step)(j);
+    size_t at0 = FN(at)(j, group, 0);
+    const E_COEF *a = j->a + at0;
+    const E_DATA *dh = j->x + at0, *h = j->h + at0;
+    E_DATA *dx = j->out + at0;
+    E_COEF *da = j->da ? j->da + at0 : NULL;
+    REAL grad = 0;
+    for (size_t u = 0; u < steps; u++) {
+        ptrdiff_t at = (ptrdiff_t)u * step;
+        grad = E_LOAD(dh[at]) + (u ? E_MUL(E_CONJ(E_LOAD_COEF(a[at - step])), grad) : (REAL)0);
+        dx[at] = E_STORE(grad);
+        if (da) {
+            REAL before = u < last ? E_LOAD(h[at + step]) : j->h0 ? E_LOAD(j->h0[group]) : (REAL)0;
+            da[at] = E_STORE_COEF(E_MUL(grad, E_CONJ(before)));
         }
+    }
+    if (j->dh0)
+        j->dh0[group] = E_STORE(E_MUL(E_CONJ(E_LOAD_COEF(a[(ptrdiff_t)last * step])), grad));
 }
 
 /* One work item: part `item % parts` of group `item / parts`, all steps, on this thread. */
@@ -230,11 +245,14 @@ static linrec_status FN(run)(const JOB *j)
         return FN(run_split)(j, plan);
     if (!plan->short_sequences)
         return FN(run_items)(j);
-    size_t groups = j->g->outer, block = LINREC__OPENMP_SHORT_BLOCK;
-    size_t blocks = groups / block + (groups % block != 0);
+    size_t groups = j->g->outer;
 #pragma omp parallel for num_threads(plan->threads) if (plan->threads > 1) schedule(static)
-    for (size_t b = 0; b < blocks; b++)
-        FN(short_block)(j, b * block, (b + 1) * block < groups ? (b + 1) * block : groups);
+    for (size_t g = 0; g < groups; g++) {
+        if (j->backward)
+            FN(short_backward)(j, g);
+        else
+            FN(short_forward)(j, g);
+    }
     return LINREC_OK;
 }
 

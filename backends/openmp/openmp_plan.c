@@ -23,10 +23,12 @@
  *    (one group of 64 f32 lanes: 1.2x to 1.4x slower than one thread up to 2^18 elements in
  *    all, 1.6x faster at 2^19).
  * 4. Otherwise the items go to the threads unbalanced.
- * Sequences of at most SHORT_MAX_BYTES, one lane each, are walked in blocks (openmp.h), whichever
- * of 2 and 4 applies: per sequence, a time-SIMD kernel costs more than it saves. (Measured on 2
- * cores, 2^24 elements in BCT: 2.5x to 15x faster forward at 2 to 32 f32 steps, 1.5x to 2.3x
- * backward at 2 and 8; at 32 f32 steps backward and 32 f64 steps the kernels were faster.)
+ * Sequences of at most SHORT_MAX_BYTES, one lane each, are walked one after the other with a
+ * scalar carry (openmp.h), whichever of 2 and 4 applies: per sequence, a time-SIMD kernel costs
+ * more than it saves. (Measured on 2 cores, Intel Xeon, 2^24 elements in BCT, 2 threads, roofline
+ * fractions of the scalar walk against the kernels: f32 forward 0.52-0.57 against 0.35 at 128
+ * steps, backward 0.45-0.48 against 0.32; f64 0.87-0.88 against 0.44 at 64 steps; at 1 KiB and
+ * more the kernels were as fast or faster.)
  * Outputs of at least STREAM_MIN_BYTES per array are written around the cache.
  */
 #include "openmp.h"
@@ -39,7 +41,7 @@ enum {
     BALANCED_ITEMS_PER_THREAD = 4,
     SPLIT_MIN_ELEMENTS = 1 << 15,
     SPLIT_MIN_ROW_ELEMENTS = 1 << 18,
-    SHORT_MAX_BYTES = 128,
+    SHORT_MAX_BYTES = 512,
     /* Bytes of a and x a thread reads per super-chunk: enough super-chunks (SUPER_CHUNKS) for the
      * threads' steps to overlap, each long enough that restarting the memory streams and the
      * waits stay small beside it, and short enough that the chunk being rescanned and the next
