@@ -71,8 +71,10 @@ linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int thre
                                             int memory_speed);
 
 /* Thread t's chunk [*c0, *c1) of a super-chunk of `length` steps split over `threads`, as offsets
- * from its start: whole 16-step blocks but at the end; some may be empty. */
-void linrec__openmp_chunk(size_t length, size_t threads, size_t t, size_t *c0, size_t *c1);
+ * from its start: whole 16-step blocks but at the end; some may be empty. `heavy`: the element
+ * kind's arithmetic, not memory, sets the pass's pace (a complex forward pass). */
+void linrec__openmp_chunk(size_t length, size_t threads, size_t t, int heavy, size_t *c0,
+                          size_t *c1);
 
 /* How far one thread of a time-split call has got: super-chunks reduced and rescanned, counted
  * over the call. Each on its own cache line, since the other threads poll it. */

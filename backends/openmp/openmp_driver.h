@@ -195,8 +195,7 @@ static void FN(item)(const JOB *j, size_t item, REAL *carry)
 /* The time split (openmp_split.h) over this job. */
 static void FN(split_chunk)(const JOB *j, size_t length, size_t p, size_t t, size_t *c0, size_t *c1)
 {
-    (void)j;
-    linrec__openmp_chunk(length, p, t, c0, c1);
+    linrec__openmp_chunk(length, p, t, E_COMPLEX && !j->backward, c0, c1);
 }
 
 #define SPLIT_FN FN

@@ -53,11 +53,17 @@ enum {
     CHUNK_MAX_BYTES = 512 << 10,
     CHUNK_ALIGN_STEPS = 16,
     /* Relative chunk lengths: a reducing thread also reduces its next chunk as it rescans this
-     * one, from cache, so it takes a shorter one than the last thread, which only scans. Measured
-     * as above, 2^18 to 2^26 steps, forward and backward: 4:5 0.75-0.86 of the roofline, 2:3
-     * 0.71-0.85, 2:4 0.62-0.79, 1:1 (the reducer then lags) 0.63-0.80. */
+     * one, from cache, so it takes a shorter one than the last thread, which only scans. Where
+     * memory sets the pace (measured as above, f32, 2^18 to 2^26 steps, forward and backward: 4:5
+     * 0.75-0.86 of the roofline, 2:3 0.71-0.85, 2:4 0.62-0.79, 1:1 0.63-0.80) the reduction
+     * mostly hides behind it; where the arithmetic does (a complex forward pass: c64 0.29 of the
+     * roofline at 4:5, 0.45 at 2:4; c128 0.39 and 0.61), a reducing thread does twice the last
+     * one's work per step. A complex backward pass, with 5 arrays to move, is memory's again (c64
+     * 0.71 at 4:5, 0.66 at 2:4). */
     REDUCING_SHARE = 4,
-    LAST_SHARE = 5
+    LAST_SHARE = 5,
+    HEAVY_REDUCING_SHARE = 2,
+    HEAVY_LAST_SHARE = 4
 };
 
 #define STREAM_MIN_BYTES ((size_t)4 << 20)
@@ -120,16 +126,19 @@ linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int thre
     return plan;
 }
 
-/* Where thread t's chunk starts: REDUCING_SHARE shares per thread before it, whole blocks. */
-static size_t chunk_start(size_t length, size_t threads, size_t t)
+/* Where thread t's chunk starts: `reducing` shares per thread before it, whole blocks. */
+static size_t chunk_start(size_t length, size_t threads, size_t t, size_t reducing, size_t last)
 {
-    size_t unit = ceil_div(length, REDUCING_SHARE * (threads - 1) + LAST_SHARE);
-    size_t start = round_up(t * REDUCING_SHARE * unit, CHUNK_ALIGN_STEPS);
+    size_t unit = ceil_div(length, reducing * (threads - 1) + last);
+    size_t start = round_up(t * reducing * unit, CHUNK_ALIGN_STEPS);
     return t < threads && start < length ? start : length;
 }
 
-void linrec__openmp_chunk(size_t length, size_t threads, size_t t, size_t *c0, size_t *c1)
+void linrec__openmp_chunk(size_t length, size_t threads, size_t t, int heavy, size_t *c0,
+                          size_t *c1)
 {
-    *c0 = chunk_start(length, threads, t);
-    *c1 = chunk_start(length, threads, t + 1);
+    size_t reducing = heavy ? HEAVY_REDUCING_SHARE : REDUCING_SHARE;
+    size_t last = heavy ? HEAVY_LAST_SHARE : LAST_SHARE;
+    *c0 = chunk_start(length, threads, t, reducing, last);
+    *c1 = chunk_start(length, threads, t + 1, reducing, last);
 }
