@@ -166,7 +166,7 @@ static void FN(short_backward)(const JOB *j, size_t group)
     ptrdiff_t step = FN(step)(j);
     size_t at0 = FN(at)(j, group, 0);
     const E_COEF *a = j->a + at0;
-    const E_DATA *dh = j->x + at0, *h = j->h + at0;
+    const E_DATA *dh = j->x + at0, *h = j->da ? j->h + at0 : NULL; /* h comes only with da */
     E_DATA *dx = j->out + at0;
     E_COEF *da = j->da ? j->da + at0 : NULL;
     REAL grad = 0;
