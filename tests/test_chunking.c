@@ -102,10 +102,10 @@ Test(chunking, wide_rows_cut_between_threads)
     rows_in_both_layouts(dims, sizeof dims / sizeof dims[0], 7350);
 }
 
-/* Many short sequences, time innermost (or one channel), which openmp walks one by one with a
- * scalar carry: step counts around the vector widths and around its limit of 512 bytes (128 f32
- * or 64 f64 steps), sequence counts off multiples of 16, enough elements for every thread, and
- * few. */
+/* Many short sequences, time innermost (or one channel), which openmp scans joined, one run of
+ * vector blocks across their borders: step counts around the vector widths and around its limit
+ * of 512 bytes (128 f32 or 64 f64 steps), sequence counts off multiples of 16, enough elements
+ * for every thread, and few. */
 Test(chunking, many_short_sequences)
 {
     static const size_t steps[] = {1, 2, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129};
@@ -122,6 +122,24 @@ Test(chunking, many_short_sequences)
                 forward_and_backward(ctx, &bct, seed++);
                 forward_and_backward(ctx, &btc, seed++);
             }
+    linrec_context_destroy(ctx);
+}
+
+/* Longer sequences, time innermost, in problems large enough that openmp streams the outputs
+ * (4 MiB per array), which it also scans joined: step counts off and on the vector widths. */
+Test(chunking, streamed_sequences_time_innermost)
+{
+    static const struct {
+        linrec_dtype dtype;
+        size_t steps, sequences;
+    } cases[] = {{LINREC_F32, 1000, 1100}, {LINREC_F32, 4096, 257}, {LINREC_F64, 777, 700}};
+    linrec_context *ctx = test_context();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+            linrec_problem p = {cases[i].dtype, LINREC_LAYOUT_BCT,  1,
+                                cases[i].steps, cases[i].sequences, flags};
+            forward_and_backward(ctx, &p, 7900 + 2 * i + flags);
+        }
     linrec_context_destroy(ctx);
 }
 
@@ -149,6 +167,55 @@ Test(chunking, nan_at_chunk_edges)
                                  t, c, value);
                 }
             test_array_free(&h);
+            test_case_free(&tc);
+        }
+    linrec_context_destroy(ctx);
+}
+
+/* Asserts that exactly element `poisoned` of `arr` (a BCT problem's) is NaN. */
+static void expect_nan_only_at(const char *what, const linrec_problem *p, const test_array *arr,
+                               size_t poisoned)
+{
+    for (size_t i = 0; i < test_elements(p); i++) {
+        double value = test_array_get(arr, i);
+        cr_assert_eq(isnan(value) != 0, i == poisoned,
+                     "%s on %s: element %zu (seq %zu, step %zu) = %g", what, test_describe(p), i,
+                     i / p->steps, i % p->steps, value);
+    }
+}
+
+/* Many short sequences (time innermost), which openmp scans as one run of blocks across their
+ * borders: a NaN at a sequence's last step in scan order stays there. Forward a NaN x; backward
+ * a NaN dh, and a NaN h at the step before the next sequence's first (which da must not take). */
+Test(chunking, nan_stays_in_its_short_sequence)
+{
+    static const size_t steps[] = {2, 3, 5, 8, 16, 17, 33, 128};
+    linrec_context *ctx = test_context();
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        for (unsigned flags = 0; flags <= LINREC_REVERSE; flags++) {
+            size_t T = steps[i], seq = 4093;
+            linrec_problem p = {LINREC_F32, LINREC_LAYOUT_BCT, 241, T, 17, flags};
+            size_t n = test_elements(&p), base = seq * T;
+            test_case tc = test_case_new(&p, 7800 + i, 0);
+            size_t last_fwd = base + (flags ? 0 : T - 1), last_bwd = base + (flags ? T - 1 : 0);
+            test_array_set(&tc.x, last_fwd, NAN);
+            test_array_set(&tc.dh, last_bwd, NAN);
+            /* The h that da of the next sequence in the backward scan would take at its edge if
+             * the scan reached across: no da of this sequence takes it. */
+            test_array_set(&tc.h, flags ? base : base + T - 1, NAN);
+            test_array h = test_array_new(p.dtype, n), dx = test_array_new(p.dtype, n);
+            test_array da = test_array_new(p.dtype, n);
+            cr_assert_eq(linrec_scan(ctx, &p, tc.a.data, tc.x.data, NULL, h.data), LINREC_OK, "%s",
+                         linrec_last_error());
+            expect_nan_only_at("h", &p, &h, last_fwd);
+            cr_assert_eq(linrec_scan_backward(ctx, &p, tc.a.data, NULL, tc.h.data, tc.dh.data,
+                                              dx.data, da.data, NULL),
+                         LINREC_OK, "%s", linrec_last_error());
+            expect_nan_only_at("dx", &p, &dx, last_bwd);
+            expect_nan_only_at("da", &p, &da, last_bwd);
+            test_array_free(&h);
+            test_array_free(&dx);
+            test_array_free(&da);
             test_case_free(&tc);
         }
     linrec_context_destroy(ctx);

@@ -29,6 +29,18 @@ typedef struct linrec__openmp_span {
     int conjugate; /* backward of a complex kind: coef and hprev are used conjugated */
 } linrec__openmp_span;
 
+/* The sequences of a joined span (walk_joined): at each one's first step in scan order the
+ * recurrence takes no carry (forward: h0 in its place when h0 is given), and backward, at its
+ * last, da takes h0 (or 0) as h before and dh0 = a * out is written (a conjugated for a complex
+ * kind). h0 and dh0 point at the first sequence's element; the next one's is state_step on. */
+typedef struct linrec__openmp_joined {
+    size_t length;
+    const void *h0; /* may be NULL */
+    void *dh0;      /* backward only; may be NULL */
+    ptrdiff_t state_step;
+    int backward;
+} linrec__openmp_joined;
+
 /* Kernels of one instruction set, indexed by element kind (element.h). The carry, A and X rows
  * are of the kind's arithmetic type (f32 for the half types); the span's arrays of its storage. */
 typedef struct linrec__openmp_kernels {
@@ -39,6 +51,12 @@ typedef struct linrec__openmp_kernels {
      * Either may have no steps; carry is then not touched, and A and X not when A is NULL. */
     void (*walk[LINREC__ELEMENTS])(const linrec__openmp_span *scan, void *carry,
                                    const linrec__openmp_span *reduce, void *A, void *X);
+    /* Scans `scan`, whole sequences of `seqs->length` steps one after the other in scan order
+     * (one lane, unit step; its first step is a sequence's first, its `first` that step's scan
+     * position over all the problem's sequences), as one sequence that restarts at each of theirs
+     * (see linrec__openmp_joined). */
+    void (*walk_joined[LINREC__ELEMENTS])(const linrec__openmp_span *scan,
+                                          const linrec__openmp_joined *seqs);
 } linrec__openmp_kernels;
 
 extern const linrec__openmp_kernels linrec__openmp_generic;
@@ -57,10 +75,10 @@ typedef struct linrec__openmp_plan {
     size_t parts;       /* work items per group */
     size_t chunk_steps; /* split_time == 1: steps per thread per cache-sized super-chunk */
     int stream;
-    /* Many sequences of a few steps, one lane each (time innermost): the scan walks them one
-     * after the other, each with its carry in a register (the core overlaps the independent
-     * chains), instead of one kernel call per sequence. Set for the scan only. */
-    int short_sequences;
+    /* One lane per group (time innermost), not split over time: each thread scans its run of
+     * whole sequences as one span (walk_joined), instead of one kernel call per sequence. Set
+     * for the scan only. */
+    int joined;
 } linrec__openmp_plan;
 
 enum { LINREC__OPENMP_STACK_CARRY_BYTES = 4096 };

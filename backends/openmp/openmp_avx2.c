@@ -15,6 +15,16 @@ X86_PRIMITIVES(f64, double, __m256d, _mm256, pd, sd)
 #define f64_shift(v, fill, k)                                                                      \
     _mm256_blend_pd(_mm256_permute4x64_pd((v), (k) == 1 ? 0x90 : 0x40), (fill), (1 << (k)) - 1)
 
+static inline __m256 f32_select(__m256 keep, __m256 yes, __m256 no)
+{
+    return _mm256_blendv_ps(no, yes, keep);
+}
+
+static inline __m256d f64_select(__m256d keep, __m256d yes, __m256d no)
+{
+    return _mm256_blendv_pd(no, yes, keep);
+}
+
 static inline __m256i f32_shift_index(int k)
 {
     return _mm256_sub_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(k));
@@ -94,6 +104,8 @@ static inline __m256d c128_last(__m256d v)
 {
     return _mm256_permute2f128_pd(v, v, 0x11);
 }
+#define c64_select f32_select
+#define c128_select f64_select
 #define VEC_c64 __m256
 #define W_c64 4
 #define VEC_c128 __m256d

@@ -17,6 +17,19 @@ X86_PRIMITIVES(f64, double, __m512d, _mm512, pd, sd)
     _mm512_castsi512_pd(                                                                           \
         _mm512_alignr_epi64(_mm512_castpd_si512(v), _mm512_castpd_si512(fill), 8 - (k)))
 
+/* A keep mask's lanes are all ones or zero, so testing them gives the blend's mask. */
+static inline __m512 f32_select(__m512 keep, __m512 yes, __m512 no)
+{
+    __m512i bits = _mm512_castps_si512(keep);
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(bits, bits), no, yes);
+}
+
+static inline __m512d f64_select(__m512d keep, __m512d yes, __m512d no)
+{
+    __m512i bits = _mm512_castpd_si512(keep);
+    return _mm512_mask_blend_pd(_mm512_test_epi64_mask(bits, bits), no, yes);
+}
+
 static inline __m512 f32_reverse(__m512 v)
 {
     return _mm512_permutexvar_ps(
@@ -91,6 +104,8 @@ static inline __m512d c128_last(__m512d v)
 {
     return _mm512_shuffle_f64x2(v, v, 0xff);
 }
+#define c64_select f32_select
+#define c128_select f64_select
 #define VEC_c64 __m512
 #define W_c64 8
 #define VEC_c128 __m512d

@@ -142,45 +142,30 @@ static void FN(initial_carry)(const JOB *j, size_t group, size_t l0, size_t lane
         carry[l] = h0 ? E_LOAD(h0[l]) : (REAL)0;
 }
 
-/* One short sequence (group `group`, one lane), all steps, with its carry in a register: the
- * chains of consecutive sequences are independent, so the core overlaps them. */
-static void FN(short_forward)(const JOB *j, size_t group)
+/* Groups [g0, g1), one lane each, as one joined span (walk_joined) of whole sequences. */
+static void FN(joined_walk)(const JOB *j, size_t g0, size_t g1)
 {
-    ptrdiff_t step = FN(step)(j);
-    size_t at0 = FN(at)(j, group, 0);
-    const E_COEF *a = j->a + at0;
-    const E_DATA *x = j->x + at0;
-    E_DATA *out = j->out + at0;
-    REAL carry = j->h0 ? E_LOAD(j->h0[group]) : (REAL)0;
-    for (size_t u = 0; u < j->g->steps; u++) {
-        ptrdiff_t at = (ptrdiff_t)u * step;
-        carry = E_MUL(E_LOAD_COEF(a[at]), carry) + E_LOAD(x[at]);
-        out[at] = E_STORE(carry);
-    }
+    size_t steps = j->g->steps, first = j->dir > 0 ? g0 : j->g->outer - g1;
+    size_t group = j->dir > 0 ? g0 : g1 - 1;
+    linrec__openmp_joined seqs = {steps, j->h0 ? j->h0 + group : NULL,
+                                  j->dh0 ? j->dh0 + group : NULL, j->dir, j->backward};
+    linrec__openmp_span span =
+        FN(span)(j, FN(at)(j, group, 0), first * steps, (g1 - g0) * steps, 1);
+    j->kernels->walk_joined[E_KIND](&span, &seqs);
 }
 
-/* The same backward: u = 0 takes no carry and u = T-1 has no h before it, as in FN(edge). */
-static void FN(short_backward)(const JOB *j, size_t group)
+/* Joined sequences over the threads: to each a run of whole groups. */
+static void FN(run_joined)(const JOB *j)
 {
-    size_t steps = j->g->steps, last = steps - 1;
-    ptrdiff_t step = FN(step)(j);
-    size_t at0 = FN(at)(j, group, 0);
-    const E_COEF *a = j->a + at0;
-    const E_DATA *dh = j->x + at0, *h = j->da ? j->h + at0 : NULL; /* h comes only with da */
-    E_DATA *dx = j->out + at0;
-    E_COEF *da = j->da ? j->da + at0 : NULL;
-    REAL grad = 0;
-    for (size_t u = 0; u < steps; u++) {
-        ptrdiff_t at = (ptrdiff_t)u * step;
-        grad = E_LOAD(dh[at]) + (u ? E_MUL(E_CONJ(E_LOAD_COEF(a[at - step])), grad) : (REAL)0);
-        dx[at] = E_STORE(grad);
-        if (da) {
-            REAL before = u < last ? E_LOAD(h[at + step]) : j->h0 ? E_LOAD(j->h0[group]) : (REAL)0;
-            da[at] = E_STORE_COEF(E_MUL(grad, E_CONJ(before)));
-        }
+    size_t groups = j->g->outer;
+#pragma omp parallel num_threads(j->plan->threads) if (j->plan->threads > 1)
+    {
+        size_t p = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+        size_t share = groups / p, more = groups % p;
+        size_t g0 = t * share + (t < more ? t : more), g1 = g0 + share + (t < more);
+        if (g0 < g1)
+            FN(joined_walk)(j, g0, g1);
     }
-    if (j->dh0)
-        j->dh0[group] = E_STORE(E_MUL(E_CONJ(E_LOAD_COEF(a[(ptrdiff_t)last * step])), grad));
 }
 
 /* One work item: part `item % parts` of group `item / parts`, all steps, on this thread. */
@@ -242,16 +227,9 @@ static linrec_status FN(run)(const JOB *j)
     const linrec__openmp_plan *plan = j->plan;
     if (plan->split_time)
         return FN(run_split)(j, plan);
-    if (!plan->short_sequences)
+    if (!plan->joined)
         return FN(run_items)(j);
-    size_t groups = j->g->outer;
-#pragma omp parallel for num_threads(plan->threads) if (plan->threads > 1) schedule(static)
-    for (size_t g = 0; g < groups; g++) {
-        if (j->backward)
-            FN(short_backward)(j, g);
-        else
-            FN(short_forward)(j, g);
-    }
+    FN(run_joined)(j);
     return LINREC_OK;
 }
 

@@ -72,4 +72,5 @@ HALF_THROUGH_SCALARS(bf16)
 #define ELEMENT_KERNELS "openmp_kernels.h"
 #include "element_instances.h"
 
-const linrec__openmp_kernels ISA_TABLE = {ISA_NAME, LINREC__ELEMENT_TABLE(walk)};
+const linrec__openmp_kernels ISA_TABLE = {ISA_NAME, LINREC__ELEMENT_TABLE(walk),
+                                          LINREC__ELEMENT_TABLE(walk_joined)};

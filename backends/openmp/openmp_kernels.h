@@ -4,13 +4,15 @@
  * arithmetic type E_REAL picks the path's primitives V_(name): load, store (unaligned), stream
  * (aligned, around the cache), set1, fma(a, b, c) = a*b + c, mul, reverse (lane order), last (lane
  * W-1 in every lane), first (lane 0 as a REAL), conj (the conjugate of every lane, for the complex
- * types only), and, when W > 1, shift(v, fill, k), a macro (k must
+ * types only), select(keep, yes, no) (lanes whose bits in keep are all ones take yes's, lanes
+ * whose bits are zero no's), and, when W > 1, shift(v, fill, k), a macro (k must
  * be a constant): lane j takes lane j-k of v, lanes below k take fill's. Stored values go through
  * VLOAD, VLOAD_COEF, VSTORE and VSTREAM, which widen from and round into the kind's storage.
  * The includer also defines STREAM_BYTES (the alignment of stream, W elements; 0 when the path
  * does not stream) and stream_fence().
  */
 #include <stdint.h>
+#include <string.h>
 
 #define REAL E_REAL
 #define VEC E_CONCAT(VEC_, E_REAL_NAME)
@@ -326,6 +328,219 @@ static void FN(walk)(const linrec__openmp_span *s, void *carry, const linrec__op
     else
         FN(walk_rows)(s, carry, r, A, X);
 }
+
+/*
+ * Short sequences (openmp.h's walk_joined): the span is a run of whole sequences of `length`
+ * steps, one after the other in memory, and the time kernel's blocks run across their borders.
+ * A lane at a sequence's first step (u == 0 in scan order) must take nothing from the lanes
+ * before it, so each level of the in-register scan and the carry's join are selected per lane,
+ * from masks of keep bits (all ones or zero) that depend only on the block's position u in its
+ * sequence. Selects, not products with zero: a product would let an infinite or NaN value of one
+ * sequence into the next.
+ */
+#define LEVELS (W >= 16 ? 4 : W >= 8 ? 3 : W >= 4 ? 2 : W >= 2 ? 1 : 0)
+
+/* Entry i of each mask stands for position (i + offset) % length in a sequence; a block at
+ * position u reads entries [v, v + W), v = FN(joined_mask_at)(m, u). */
+typedef struct FN(joined_masks) {
+    size_t length, offset;
+    /* level[k]: the lane joins the pair 2^k lanes below it (its position is at least 2^k) */
+    REAL level[LEVELS + 1][3 * W];
+    /* inner: the lane is not a sequence's last step (backward: da takes h before it) */
+    REAL inner[3 * W];
+    /* below[W - f + l]: lane l is below the block's first sequence start f (it takes the carry) */
+    REAL below[2 * W];
+} FN(joined_masks);
+
+static REAL FN(keep_bits)(int keep)
+{
+    REAL bits;
+    memset(&bits, keep ? 0xff : 0, sizeof bits);
+    return bits;
+}
+
+/* Sequences shorter than 2W index the masks by their position (offset 0); longer ones see at
+ * most one sequence end per block, so 3W entries around one end (at entry 2W) serve them. */
+static void FN(joined_masks_for)(FN(joined_masks) * m, size_t length)
+{
+    m->length = length;
+    m->offset = length < 2 * W ? 0 : length - 2 * W;
+    for (size_t i = 0; i < 3 * W; i++) {
+        size_t u = (i + m->offset) % length;
+        for (int k = 0; k < LEVELS; k++)
+            m->level[k][i] = FN(keep_bits)(u >= (size_t)1 << k);
+        m->inner[i] = FN(keep_bits)(u != length - 1);
+    }
+    for (size_t i = 0; i < 2 * W; i++)
+        m->below[i] = FN(keep_bits)(i < W);
+}
+
+/* Where u < offset no lane of the block reaches its sequence's end, and entries 0..W-1
+ * (positions offset.. offset + W - 1) keep every join the block's own positions keep: these drop
+ * one only below position 2^k, where the partner lane lies below the block and is the identity,
+ * so that keeping it or not changes nothing. */
+static inline size_t FN(joined_mask_at)(const FN(joined_masks) * m, size_t u)
+{
+    return u >= m->offset ? u - m->offset : 0;
+}
+
+/* scan_block's levels, none reaching across a sequence start; v is the block's mask entry. */
+static inline void FN(scan_joined_block)(VEC *A, VEC *X, const FN(joined_masks) * m, size_t v)
+{
+#define SHORT_LEVEL(k, lanes)                                                                      \
+    do {                                                                                           \
+        VEC keep = V_(load)(m->level[k] + v);                                                      \
+        *X = V_(select)(keep, V_(fma)(*A, V_(shift)(*X, zero, lanes), *X), *X);                    \
+        *A = V_(select)(keep, V_(mul)(*A, V_(shift)(*A, one, lanes)), *A);                         \
+    } while (0)
+#if W > 1
+    const VEC one = V_(set1)(1), zero = V_(set1)(0);
+    SHORT_LEVEL(0, 1);
+#endif
+#if W > 2
+    SHORT_LEVEL(1, 2);
+#endif
+#if W > 4
+    SHORT_LEVEL(2, 4);
+#endif
+#if W > 8
+    SHORT_LEVEL(3, 8);
+#endif
+#undef SHORT_LEVEL
+    (void)A;
+    (void)X;
+    (void)m;
+    (void)v;
+}
+
+/* The h0 (or dh0) element of sequence r of a joined span, counted from its first. */
+static inline ptrdiff_t FN(state_at)(const linrec__openmp_joined *J, size_t r)
+{
+    return (ptrdiff_t)r * J->state_step;
+}
+
+/* One step of walk_joined outside the blocks, at element `at`, position u of sequence r. */
+static inline REAL FN(joined_step)(const linrec__openmp_span *s, const linrec__openmp_joined *J,
+                                   size_t r, size_t u, ptrdiff_t at, REAL carry)
+{
+    const E_COEF *coef = s->coef;
+    const E_DATA *h0 = J->h0;
+    REAL x = E_LOAD(((const E_DATA *)s->x)[at]), value = x;
+    if (u)
+        value = E_MUL(AS_USED(s, E_LOAD_COEF(coef[at])), carry) + x;
+    else if (h0 && !J->backward)
+        value = E_MUL(E_LOAD_COEF(coef[at]), E_LOAD(h0[FN(state_at)(J, r)])) + x;
+    ((E_DATA *)s->out)[at] = E_STORE(value);
+    int last = u + 1 == J->length;
+    if (s->da) {
+        REAL before = !last ? E_LOAD(((const E_DATA *)s->hprev)[at])
+                      : h0  ? E_LOAD(h0[FN(state_at)(J, r)])
+                            : (REAL)0;
+        ((E_COEF *)s->da)[at] = E_STORE_COEF(E_MUL(value, AS_USED(s, before)));
+    }
+    if (last && J->dh0) {
+        REAL a = AS_USED(s, E_LOAD_COEF(coef[at + s->step])); /* this step's own a */
+        ((E_DATA *)J->dh0)[FN(state_at)(J, r)] = E_STORE(E_MUL(a, value));
+    }
+    return value;
+}
+
+/* h0 of the sequence of each lane of a block at position u of sequence r (lanes only: the
+ * sequences of h0 and the cursor advance together). */
+static inline VEC FN(joined_states)(const linrec__openmp_joined *J, size_t r, size_t u)
+{
+    REAL row[W];
+    for (size_t l = 0; l < W; l++) {
+        row[l] = E_LOAD(((const E_DATA *)J->h0)[FN(state_at)(J, r)]);
+        if (++u == J->length) {
+            u = 0;
+            r++;
+        }
+    }
+    return V_(load)(row);
+}
+
+/* Backward dh0 of every sequence whose last step is a lane of the block at step i of the span
+ * (position u of sequence r), from the block's outs h in scan order. */
+static void FN(joined_dh0)(const linrec__openmp_span *s, const linrec__openmp_joined *J, size_t i,
+                           size_t r, size_t u, VEC h)
+{
+    REAL out[W];
+    V_(store)(out, h);
+    for (size_t l = J->length - 1 - u; l < W; l += J->length, r++) {
+        ptrdiff_t own = s->step * (ptrdiff_t)(i + l + 1); /* coef is a one step on (openmp.h) */
+        REAL a = AS_USED(s, E_LOAD_COEF(((const E_COEF *)s->coef)[own]));
+        ((E_DATA *)J->dh0)[FN(state_at)(J, r)] = E_STORE(E_MUL(a, out[l]));
+    }
+}
+
+/* One block of W steps, at step i of the span, position u of sequence r, on from the carry *cv.
+ * Lanes of sequences that start in the block take h0 (forward) in place of the carry, and lanes
+ * at a sequence's last step take h0 (backward, zero without) as da's h before. */
+static inline void FN(joined_block)(const linrec__openmp_span *s, const linrec__openmp_joined *J,
+                                    const FN(joined_masks) * m, size_t i, size_t r, size_t u,
+                                    VEC *cv, int stream)
+{
+    ptrdiff_t dir = s->step, at = FN(block_at)(s, i);
+    size_t length = J->length, v = FN(joined_mask_at)(m, u);
+    VEC A = VAS_USED(s, FN(load_coef_in_order)((const E_COEF *)s->coef + at, dir));
+    VEC X = FN(load_in_order)((const E_DATA *)s->x + at, dir);
+    FN(scan_joined_block)(&A, &X, m, v);
+    size_t start = u ? length - u : 0; /* the first lane at a sequence's first step */
+    VEC carried = V_(load)(m->below + W - (start < W ? start : W)), fresh = X;
+    if (J->h0 && !J->backward && start < W) {
+        VEC h0 = length >= W ? V_(set1)(E_LOAD(((const E_DATA *)J->h0)[FN(state_at)(J, r + !!u)]))
+                             : FN(joined_states)(J, r, u);
+        fresh = V_(fma)(A, h0, X);
+    }
+    VEC h = V_(select)(carried, V_(fma)(A, *cv, X), fresh);
+    *cv = V_(last)(h);
+    STORE_IN_ORDER(E_DATA_NAME, (E_DATA *)s->out + at, h, dir, stream);
+    size_t end = length - 1 - u; /* the first lane at a sequence's last step */
+    if (s->da) {
+        VEC before = FN(load_in_order)((const E_DATA *)s->hprev + at, dir), edge = V_(set1)(0);
+        if (J->h0 && end < W)
+            edge = length >= W ? V_(set1)(E_LOAD(((const E_DATA *)J->h0)[FN(state_at)(J, r)]))
+                               : FN(joined_states)(J, r, u);
+        before = VAS_USED(s, V_(select)(V_(load)(m->inner + v), before, edge));
+        STORE_IN_ORDER(E_COEF_NAME, (E_COEF *)s->da + at, V_(mul)(h, before), dir, stream);
+    }
+    if (J->dh0 && end < W)
+        FN(joined_dh0)(s, J, i, r, u, h);
+}
+
+/* Backward, a span's coef and hprev are its neighbours' steps (openmp.h): its first and last
+ * steps, whose neighbours lie outside it, are scalar steps that do not load them. */
+static void FN(walk_joined)(const linrec__openmp_span *s, const linrec__openmp_joined *J)
+{
+    FN(joined_masks) m;
+    FN(joined_masks_for)(&m, J->length);
+    size_t n = s->steps, head = FN(head)(s), length = J->length, u = 0, r = 0, i = 0;
+    if (J->backward && head == 0)
+        head = n < W ? n : W;
+    size_t body = head + (n - head) / W * W;
+    if (J->backward && body == n && body > head)
+        body -= W;
+    ptrdiff_t dir = s->step;
+    REAL c = 0;
+    for (; i < head; i++, u = u + 1 < length ? u + 1 : (r++, 0))
+        c = FN(joined_step)(s, J, r, u, dir * (ptrdiff_t)i, c);
+    int stream = FN(may_stream)(s) && FN(misalignment)(s, head) == 0;
+    size_t advance = W % length, wrap = W / length;
+    VEC cv = V_(set1)(c);
+    for (; i < body; i += W) {
+        FN(joined_block)(s, J, &m, i, r, u, &cv, stream);
+        u += advance;
+        r += wrap + (u >= length);
+        u -= u >= length ? length : 0;
+    }
+    c = V_(first)(cv);
+    for (; i < n; i++, u = u + 1 < length ? u + 1 : (r++, 0))
+        c = FN(joined_step)(s, J, r, u, dir * (ptrdiff_t)i, c);
+    if (stream)
+        stream_fence();
+}
+#undef LEVELS
 
 #undef STORE_IN_ORDER
 #undef AS_USED

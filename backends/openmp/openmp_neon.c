@@ -50,6 +50,16 @@ NEON_PRIMITIVES(f64, double, float64x2_t)
 #define f32_shift(v, fill, k) vextq_f32((fill), (v), 4 - (k))
 #define f64_shift(v, fill, k) vextq_f64((fill), (v), 2 - (k))
 
+static inline float32x4_t f32_select(float32x4_t keep, float32x4_t yes, float32x4_t no)
+{
+    return vbslq_f32(vreinterpretq_u32_f32(keep), yes, no);
+}
+
+static inline float64x2_t f64_select(float64x2_t keep, float64x2_t yes, float64x2_t no)
+{
+    return vbslq_f64(vreinterpretq_u64_f64(keep), yes, no);
+}
+
 static inline float32x4_t f32_reverse(float32x4_t v)
 {
     float32x4_t pairs_swapped = vrev64q_f32(v);
@@ -210,6 +220,8 @@ static inline float64x2_t c128_last(float64x2_t v)
 
 NEON_COMPLEX_PRIMITIVES(c64, float _Complex, float, float32x4_t, 2, f32, u32, uint32_t)
 NEON_COMPLEX_PRIMITIVES(c128, double _Complex, double, float64x2_t, 1, f64, u64, uint64_t)
+#define c64_select f32_select
+#define c128_select f64_select
 #define VEC_c64 float32x4_t
 #define W_c64 2
 #define VEC_c128 float64x2_t

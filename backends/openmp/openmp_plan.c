@@ -23,12 +23,16 @@
  *    (one group of 64 f32 lanes: 1.2x to 1.4x slower than one thread up to 2^18 elements in
  *    all, 1.6x faster at 2^19).
  * 4. Otherwise the items go to the threads unbalanced.
- * Sequences of at most SHORT_MAX_BYTES, one lane each, are walked one after the other with a
- * scalar carry (openmp.h), whichever of 2 and 4 applies: per sequence, a time-SIMD kernel costs
- * more than it saves. (Measured on 2 cores, Intel Xeon, 2^24 elements in BCT, 2 threads, roofline
- * fractions of the scalar walk against the kernels: f32 forward 0.52-0.57 against 0.35 at 128
- * steps, backward 0.45-0.48 against 0.32; f64 0.87-0.88 against 0.44 at 64 steps; at 1 KiB and
- * more the kernels were as fast or faster.)
+ * Where 2 or 4 applies to groups of one lane (time innermost), each thread scans its whole
+ * groups as one joined span (walk_joined: one sequence that restarts at each of theirs) when the
+ * sequences take at most JOIN_MAX_BYTES or the outputs stream: a kernel call per sequence costs
+ * its scalar head and tail and its carry set-up. (Measured on 2 cores, AMD EPYC, 2^24 f32
+ * elements in BCT, 2 threads, roofline fractions: joined 0.90-1.06 forward and 0.82-1.01
+ * backward from 2 to 16384 steps; the former scalar walk 0.37-0.89 forward and 0.40-0.74
+ * backward at 2 to 32 steps; a call per sequence 0.57-0.79 forward and 0.29-0.33 backward at
+ * 256 steps, 0.51-0.58 backward at 1024.) In cache, with longer sequences, the joined walk's
+ * per-lane selects cost more than the calls (8 sequences of 4096 steps: 0.47-0.54 of the
+ * roofline joined, 0.56-0.63 a call each).
  * Outputs of at least STREAM_MIN_BYTES per array are written around the cache.
  */
 #include "openmp.h"
@@ -41,7 +45,7 @@ enum {
     BALANCED_ITEMS_PER_THREAD = 4,
     SPLIT_MIN_ELEMENTS = 1 << 15,
     SPLIT_MIN_ROW_ELEMENTS = 1 << 18,
-    SHORT_MAX_BYTES = 512,
+    JOIN_MAX_BYTES = 512,
     /* Bytes of a and x a thread reads per super-chunk: enough super-chunks (SUPER_CHUNKS) for the
      * threads' steps to overlap, each long enough that restarting the memory streams and the
      * waits stay small beside it, and short enough that the chunk being rescanned and the next
@@ -122,7 +126,8 @@ linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int thre
         return plan;
     }
     plan.threads = (int)(items < p ? items : p);
-    plan.short_sequences = memory_speed && g->lanes == 1 && g->steps * size <= SHORT_MAX_BYTES;
+    plan.joined =
+        memory_speed && g->lanes == 1 && (g->steps * size <= JOIN_MAX_BYTES || plan.stream);
     return plan;
 }
 

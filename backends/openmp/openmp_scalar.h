@@ -7,8 +7,10 @@
 #ifndef LINREC_BACKENDS_OPENMP_SCALAR_H
 #define LINREC_BACKENDS_OPENMP_SCALAR_H
 
-/* The primitives T_load, T_store, T_stream, T_set1, T_fma, T_mul, T_reverse, T_last and T_first
- * on REAL_TYPE, with the product MUL(a, b) (element.h's). */
+#include <string.h>
+
+/* The primitives T_load, T_store, T_stream, T_set1, T_fma, T_mul, T_select, T_reverse, T_last and
+ * T_first on REAL_TYPE, with the product MUL(a, b) (element.h's). */
 #define LINREC__OPENMP_SCALAR_PRIMITIVES(T, REAL_TYPE, MUL)                                        \
     static inline REAL_TYPE T##_load(const REAL_TYPE *p)                                           \
     {                                                                                              \
@@ -33,6 +35,12 @@
     static inline REAL_TYPE T##_mul(REAL_TYPE a, REAL_TYPE b)                                      \
     {                                                                                              \
         return MUL(a, b);                                                                          \
+    }                                                                                              \
+    static inline REAL_TYPE T##_select(REAL_TYPE keep, REAL_TYPE yes, REAL_TYPE no)                \
+    {                                                                                              \
+        unsigned char bits;                                                                        \
+        memcpy(&bits, &keep, 1);                                                                   \
+        return bits ? yes : no;                                                                    \
     }                                                                                              \
     static inline REAL_TYPE T##_reverse(REAL_TYPE v)                                               \
     {                                                                                              \
