@@ -23,9 +23,9 @@
  *    (one group of 64 f32 lanes: 1.2x to 1.4x slower than one thread up to 2^18 elements in
  *    all, 1.6x faster at 2^19).
  * 4. Otherwise the items go to the threads unbalanced.
- * Where 2 or 4 applies to groups of one lane (time innermost), each thread scans its whole
- * groups as one joined span (walk_joined: one sequence that restarts at each of theirs) when the
- * sequences take at most JOIN_MAX_BYTES or the outputs stream: a kernel call per sequence costs
+ * Where 2 or 4 applies to two or more groups of one lane (time innermost), each thread scans its
+ * whole groups as one joined span (walk_joined: one sequence that restarts at each of theirs) when
+ * the sequences take at most JOIN_MAX_BYTES or the outputs stream: a kernel call per sequence costs
  * its scalar head and tail and its carry set-up. (Measured on 2 cores, AMD EPYC, 2^24 f32
  * elements in BCT, 2 threads, roofline fractions: joined 0.90-1.06 forward and 0.82-1.01
  * backward from 2 to 16384 steps; the former scalar walk 0.37-0.89 forward and 0.40-0.74
@@ -126,8 +126,8 @@ linrec__openmp_plan linrec__openmp_plan_for(const linrec__shape *shape, int thre
         return plan;
     }
     plan.threads = (int)(items < p ? items : p);
-    plan.joined =
-        memory_speed && g->lanes == 1 && (g->steps * size <= JOIN_MAX_BYTES || plan.stream);
+    plan.joined = memory_speed && g->lanes == 1 && g->outer > 1 &&
+                  (g->steps * size <= JOIN_MAX_BYTES || plan.stream);
     return plan;
 }
 

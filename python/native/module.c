@@ -103,10 +103,13 @@ static int acquire(call_arrays *arrays, int i, PyObject *object, const char *nam
     return 0;
 }
 
-/* Reads (dtype, layout, batch, steps, channels, flags) into `p` and the byte sizes of its sequences
- * and of its [batch][channels] arrays. Returns 0, or -1 with an exception. */
-static int parse_problem(PyObject *shape, linrec_problem *p, size_t *sequence_bytes,
-                         size_t *state_bytes)
+/* What an argument holds: the problem's elements (x, h, dh, dx), its coefficients (a and da: f32
+ * under LINREC_COEFFICIENTS_F32, the dtype's elements otherwise) or [batch][channels] states. */
+typedef enum array_extent { SEQUENCE, COEFFICIENTS, STATES, EXTENTS } array_extent;
+
+/* Reads (dtype, layout, batch, steps, channels, flags) into `p` and the byte size of each extent.
+ * Returns 0, or -1 with an exception. */
+static int parse_problem(PyObject *shape, linrec_problem *p, size_t bytes[EXTENTS])
 {
     int dtype, layout;
     unsigned flags;
@@ -126,22 +129,26 @@ static int parse_problem(PyObject *shape, linrec_problem *p, size_t *sequence_by
                      : dtype == LINREC_F64 || dtype == LINREC_C64  ? sizeof(double)
                      : dtype == LINREC_F16 || dtype == LINREC_BF16 ? sizeof(uint16_t)
                                                                    : sizeof(float);
+    int half = dtype == LINREC_F16 || dtype == LINREC_BF16;
+    size_t coefficient = half && (flags & LINREC_COEFFICIENTS_F32) ? sizeof(float) : element;
     size_t states = 0, elements = 0;
     if (__builtin_mul_overflow(p->batch, p->channels, &states) ||
         __builtin_mul_overflow(states, p->steps, &elements) ||
-        __builtin_mul_overflow(elements, element, sequence_bytes) ||
-        __builtin_mul_overflow(states, element, state_bytes)) {
+        __builtin_mul_overflow(elements, element, &bytes[SEQUENCE]) ||
+        __builtin_mul_overflow(elements, coefficient, &bytes[COEFFICIENTS]) ||
+        __builtin_mul_overflow(states, element, &bytes[STATES])) {
         PyErr_SetString(PyExc_OverflowError, "the problem's size overflows");
         return -1;
     }
     return 0;
 }
 
-/* What one argument of a call is: its name, whether it has [batch][channels] elements (else the
- * problem's), whether the library writes it, and whether None may stand for it. */
+/* What one argument of a call is: its name, what it holds, whether the library writes it, and
+ * whether None may stand for it. */
 typedef struct array_role {
     const char *name;
-    int state, writable, optional;
+    array_extent extent;
+    int writable, optional;
 } array_role;
 
 /* Runs `call` on `count` arrays whose roles are `roles`: the context, the problem and the buffers
@@ -153,15 +160,14 @@ run_call(ContextObject *self, PyObject *shape, PyObject *const *objects, const a
 {
     linrec_context *ctx = context_of(self);
     linrec_problem p;
-    size_t sequence_bytes, state_bytes;
-    if (!ctx || parse_problem(shape, &p, &sequence_bytes, &state_bytes) != 0)
+    size_t bytes[EXTENTS];
+    if (!ctx || parse_problem(shape, &p, bytes) != 0)
         return NULL;
     call_arrays arrays = {0};
     void *data[MAX_ARRAYS];
     for (int i = 0; i < count; i++)
-        if (acquire(&arrays, i, objects[i], roles[i].name,
-                    roles[i].state ? state_bytes : sequence_bytes, roles[i].writable,
-                    roles[i].optional, &data[i]) != 0) {
+        if (acquire(&arrays, i, objects[i], roles[i].name, bytes[roles[i].extent],
+                    roles[i].writable, roles[i].optional, &data[i]) != 0) {
             release_arrays(&arrays);
             return NULL;
         }
@@ -188,8 +194,10 @@ static linrec_status call_scan_backward(linrec_context *ctx, const linrec_proble
 
 static PyObject *context_scan(ContextObject *self, PyObject *args)
 {
-    static const array_role roles[] = {
-        {"a", 0, 0, 0}, {"x", 0, 0, 0}, {"h0", 1, 0, 1}, {"h", 0, 1, 0}};
+    static const array_role roles[] = {{"a", COEFFICIENTS, 0, 0},
+                                       {"x", SEQUENCE, 0, 0},
+                                       {"h0", STATES, 0, 1},
+                                       {"h", SEQUENCE, 1, 0}};
     PyObject *shape, *objects[4];
     if (!PyArg_ParseTuple(args, "OOOOO:scan", &shape, &objects[0], &objects[1], &objects[2],
                           &objects[3]))
@@ -199,9 +207,10 @@ static PyObject *context_scan(ContextObject *self, PyObject *args)
 
 static PyObject *context_scan_backward(ContextObject *self, PyObject *args)
 {
-    static const array_role roles[] = {{"a", 0, 0, 0},  {"h0", 1, 0, 1}, {"h", 0, 0, 1},
-                                       {"dh", 0, 0, 0}, {"dx", 0, 1, 0}, {"da", 0, 1, 1},
-                                       {"dh0", 1, 1, 1}};
+    static const array_role roles[] = {{"a", COEFFICIENTS, 0, 0}, {"h0", STATES, 0, 1},
+                                       {"h", SEQUENCE, 0, 1},     {"dh", SEQUENCE, 0, 0},
+                                       {"dx", SEQUENCE, 1, 0},    {"da", COEFFICIENTS, 1, 1},
+                                       {"dh0", STATES, 1, 1}};
     PyObject *shape, *objects[7];
     if (!PyArg_ParseTuple(args, "OOOOOOOO:scan_backward", &shape, &objects[0], &objects[1],
                           &objects[2], &objects[3], &objects[4], &objects[5], &objects[6]))

@@ -182,3 +182,17 @@ def test_out_overlapping_an_input_is_the_library_s_error():
     a = np.full((3, 5), 0.5)
     with pytest.raises(linrec.InvalidArgumentError, match="overlap"):
         linrec.scan(a, np.ones((3, 5)), out=a, backend="serial")
+
+
+def test_native_call_counts_f32_coefficients_of_half_data():
+    # (f16, TBC, 1, 8, 1, LINREC_COEFFICIENTS_F32): a holds 8 floats, 32 bytes; 8 halves are 16.
+    problem = (2, 0, 1, 8, 1, 0x2)
+    x, h = np.ones(8, np.float16), np.zeros(8, np.float16)
+    ctx = linrec._core.context("serial")
+    with pytest.raises(ValueError, match="^a holds 16 bytes; the problem needs 32$"):
+        ctx.scan(problem, np.ones(8, np.float16), x, None, h)
+    ctx.scan(problem, np.ones(8, np.float32), x, None, h)
+    assert np.array_equal(h, np.arange(1, 9, dtype=np.float16))
+    with pytest.raises(ValueError, match="^da holds 16 bytes; the problem needs 32$"):
+        ctx.scan_backward(problem, np.ones(8, np.float32), None, h, x, np.zeros(8, np.float16),
+                          np.zeros(8, np.float16), None)
