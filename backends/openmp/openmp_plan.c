@@ -27,12 +27,12 @@
  * whole groups as one joined span (walk_joined: one sequence that restarts at each of theirs) when
  * the sequences take at most JOIN_MAX_BYTES or the outputs stream: a kernel call per sequence costs
  * its scalar head and tail and its carry set-up. (Measured on 2 cores, AMD EPYC, 2^24 f32
- * elements in BCT, 2 threads, roofline fractions: joined 0.90-1.06 forward and 0.82-1.01
- * backward from 2 to 16384 steps; the former scalar walk 0.37-0.89 forward and 0.40-0.74
- * backward at 2 to 32 steps; a call per sequence 0.57-0.79 forward and 0.29-0.33 backward at
- * 256 steps, 0.51-0.58 backward at 1024.) In cache, with longer sequences, the joined walk's
- * per-lane selects cost more than the calls (8 sequences of 4096 steps: 0.47-0.54 of the
- * roofline joined, 0.56-0.63 a call each).
+ * elements in BCT, 2 threads, roofline fractions: joined 0.73-1.15 forward and 0.56-1.04
+ * backward from 2 to 4096 steps, mostly 0.9-1.0; the former scalar walk 0.33-0.71 forward and
+ * 0.11-0.59 backward at 2 to 128 steps; a call per sequence 0.57-0.79 forward and 0.29-0.33
+ * backward at 256 steps, 0.51-0.57 backward at 1024.) In cache, with longer sequences, the
+ * joined walk's per-lane selects cost more than the calls (8 sequences of 4096 steps: 0.47-0.54
+ * of the roofline joined, 0.56-0.63 a call each).
  * Outputs of at least STREAM_MIN_BYTES per array are written around the cache.
  */
 #include "openmp.h"
