@@ -104,8 +104,6 @@ static inline __m256d c128_last(__m256d v)
 {
     return _mm256_permute2f128_pd(v, v, 0x11);
 }
-#define c64_select f32_select
-#define c128_select f64_select
 #define VEC_c64 __m256
 #define W_c64 4
 #define VEC_c128 __m256d

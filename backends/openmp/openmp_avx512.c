@@ -104,8 +104,6 @@ static inline __m512d c128_last(__m512d v)
 {
     return _mm512_shuffle_f64x2(v, v, 0xff);
 }
-#define c64_select f32_select
-#define c128_select f64_select
 #define VEC_c64 __m512
 #define W_c64 8
 #define VEC_c128 __m512d

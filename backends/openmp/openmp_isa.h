@@ -13,8 +13,9 @@
  * its W32 halves one by one through a row of floats and does not stream them.
  *
  * A path with complex vectors defines the c64_ and c128_ primitives (openmp_kernels.h's
- * vocabulary, conj included), VEC_c64, W_c64, VEC_c128, W_c128 and ISA_COMPLEX_PRIMITIVES; any
- * other gets one-element "vectors" of float _Complex and double _Complex (openmp_scalar.h).
+ * vocabulary, conj included, select excepted: it is f32's and f64's), VEC_c64, W_c64, VEC_c128,
+ * W_c128 and ISA_COMPLEX_PRIMITIVES; any other gets one-element "vectors" of float _Complex and
+ * double _Complex (openmp_scalar.h).
  */
 #define VEC_f32 VEC32
 #define W_f32 W32
@@ -31,6 +32,11 @@ LINREC__OPENMP_SCALAR_PRIMITIVES(c128, double _Complex, linrec__mul_c128)
 #define W_c64 1
 #define VEC_c128 double _Complex
 #define W_c128 1
+#else
+/* A path's complex vectors are its f32 and f64 vectors of (re, im) parts, so they select as
+ * those. */
+#define c64_select f32_select
+#define c128_select f64_select
 #endif
 #define c64_load_c64 c64_load
 #define c64_store_c64 c64_store

@@ -330,7 +330,7 @@ static void FN(walk)(const linrec__openmp_span *s, void *carry, const linrec__op
 }
 
 /*
- * Short sequences (openmp.h's walk_joined): the span is a run of whole sequences of `length`
+ * Joined sequences (openmp.h's walk_joined): the span is a run of whole sequences of `length`
  * steps, one after the other in memory, and the time kernel's blocks run across their borders.
  * A lane at a sequence's first step (u == 0 in scan order) must take nothing from the lanes
  * before it, so each level of the in-register scan and the carry's join are selected per lane,
@@ -343,7 +343,7 @@ static void FN(walk)(const linrec__openmp_span *s, void *carry, const linrec__op
 /* Entry i of each mask stands for position (i + offset) % length in a sequence; a block at
  * position u reads entries [v, v + W), v = FN(joined_mask_at)(m, u). */
 typedef struct FN(joined_masks) {
-    size_t length, offset;
+    size_t offset;
     /* level[k]: the lane joins the pair 2^k lanes below it (its position is at least 2^k) */
     REAL level[LEVELS + 1][3 * W];
     /* inner: the lane is not a sequence's last step (backward: da takes h before it) */
@@ -363,7 +363,6 @@ static REAL FN(keep_bits)(int keep)
  * most one sequence end per block, so 3W entries around one end (at entry 2W) serve them. */
 static void FN(joined_masks_for)(FN(joined_masks) * m, size_t length)
 {
-    m->length = length;
     m->offset = length < 2 * W ? 0 : length - 2 * W;
     for (size_t i = 0; i < 3 * W; i++) {
         size_t u = (i + m->offset) % length;
@@ -387,7 +386,7 @@ static inline size_t FN(joined_mask_at)(const FN(joined_masks) * m, size_t u)
 /* scan_block's levels, none reaching across a sequence start; v is the block's mask entry. */
 static inline void FN(scan_joined_block)(VEC *A, VEC *X, const FN(joined_masks) * m, size_t v)
 {
-#define SHORT_LEVEL(k, lanes)                                                                      \
+#define JOINED_LEVEL(k, lanes)                                                                     \
     do {                                                                                           \
         VEC keep = V_(load)(m->level[k] + v);                                                      \
         *X = V_(select)(keep, V_(fma)(*A, V_(shift)(*X, zero, lanes), *X), *X);                    \
@@ -395,18 +394,18 @@ static inline void FN(scan_joined_block)(VEC *A, VEC *X, const FN(joined_masks) 
     } while (0)
 #if W > 1
     const VEC one = V_(set1)(1), zero = V_(set1)(0);
-    SHORT_LEVEL(0, 1);
+    JOINED_LEVEL(0, 1);
 #endif
 #if W > 2
-    SHORT_LEVEL(1, 2);
+    JOINED_LEVEL(1, 2);
 #endif
 #if W > 4
-    SHORT_LEVEL(2, 4);
+    JOINED_LEVEL(2, 4);
 #endif
 #if W > 8
-    SHORT_LEVEL(3, 8);
+    JOINED_LEVEL(3, 8);
 #endif
-#undef SHORT_LEVEL
+#undef JOINED_LEVEL
     (void)A;
     (void)X;
     (void)m;
@@ -419,23 +418,36 @@ static inline ptrdiff_t FN(state_at)(const linrec__openmp_joined *J, size_t r)
     return (ptrdiff_t)r * J->state_step;
 }
 
+static inline REAL FN(h0_of)(const linrec__openmp_joined *J, size_t r)
+{
+    return E_LOAD(((const E_DATA *)J->h0)[FN(state_at)(J, r)]);
+}
+
+/* Moves position u of sequence r one step on. */
+static inline void FN(step_on)(const linrec__openmp_joined *J, size_t *r, size_t *u)
+{
+    if (++*u == J->length) {
+        *u = 0;
+        ++*r;
+    }
+}
+
 /* One step of walk_joined outside the blocks, at element `at`, position u of sequence r. */
 static inline REAL FN(joined_step)(const linrec__openmp_span *s, const linrec__openmp_joined *J,
                                    size_t r, size_t u, ptrdiff_t at, REAL carry)
 {
     const E_COEF *coef = s->coef;
-    const E_DATA *h0 = J->h0;
     REAL x = E_LOAD(((const E_DATA *)s->x)[at]), value = x;
     if (u)
         value = E_MUL(AS_USED(s, E_LOAD_COEF(coef[at])), carry) + x;
-    else if (h0 && !J->backward)
-        value = E_MUL(E_LOAD_COEF(coef[at]), E_LOAD(h0[FN(state_at)(J, r)])) + x;
+    else if (J->h0 && !J->backward)
+        value = E_MUL(E_LOAD_COEF(coef[at]), FN(h0_of)(J, r)) + x;
     ((E_DATA *)s->out)[at] = E_STORE(value);
     int last = u + 1 == J->length;
     if (s->da) {
-        REAL before = !last ? E_LOAD(((const E_DATA *)s->hprev)[at])
-                      : h0  ? E_LOAD(h0[FN(state_at)(J, r)])
-                            : (REAL)0;
+        REAL before = !last   ? E_LOAD(((const E_DATA *)s->hprev)[at])
+                      : J->h0 ? FN(h0_of)(J, r)
+                              : (REAL)0;
         ((E_COEF *)s->da)[at] = E_STORE_COEF(E_MUL(value, AS_USED(s, before)));
     }
     if (last && J->dh0) {
@@ -445,18 +457,16 @@ static inline REAL FN(joined_step)(const linrec__openmp_span *s, const linrec__o
     return value;
 }
 
-/* h0 of the sequence of each lane of a block at position u of sequence r (lanes only: the
- * sequences of h0 and the cursor advance together). */
-static inline VEC FN(joined_states)(const linrec__openmp_joined *J, size_t r, size_t u)
+/* h0 of each lane's sequence in a block at position u of sequence r. Sequences of W steps or
+ * more meet the block's edge of interest (a start or an end) in one sequence, `edge`, whose h0
+ * every lane takes. */
+static inline VEC FN(joined_h0)(const linrec__openmp_joined *J, size_t r, size_t u, size_t edge)
 {
+    if (J->length >= W)
+        return V_(set1)(FN(h0_of)(J, edge));
     REAL row[W];
-    for (size_t l = 0; l < W; l++) {
-        row[l] = E_LOAD(((const E_DATA *)J->h0)[FN(state_at)(J, r)]);
-        if (++u == J->length) {
-            u = 0;
-            r++;
-        }
-    }
+    for (size_t l = 0; l < W; l++, FN(step_on)(J, &r, &u))
+        row[l] = FN(h0_of)(J, r);
     return V_(load)(row);
 }
 
@@ -488,11 +498,8 @@ static inline void FN(joined_block)(const linrec__openmp_span *s, const linrec__
     FN(scan_joined_block)(&A, &X, m, v);
     size_t start = u ? length - u : 0; /* the first lane at a sequence's first step */
     VEC carried = V_(load)(m->below + W - (start < W ? start : W)), fresh = X;
-    if (J->h0 && !J->backward && start < W) {
-        VEC h0 = length >= W ? V_(set1)(E_LOAD(((const E_DATA *)J->h0)[FN(state_at)(J, r + !!u)]))
-                             : FN(joined_states)(J, r, u);
-        fresh = V_(fma)(A, h0, X);
-    }
+    if (J->h0 && !J->backward && start < W)
+        fresh = V_(fma)(A, FN(joined_h0)(J, r, u, r + !!u), X);
     VEC h = V_(select)(carried, V_(fma)(A, *cv, X), fresh);
     *cv = V_(last)(h);
     STORE_IN_ORDER(E_DATA_NAME, (E_DATA *)s->out + at, h, dir, stream);
@@ -500,8 +507,7 @@ static inline void FN(joined_block)(const linrec__openmp_span *s, const linrec__
     if (s->da) {
         VEC before = FN(load_in_order)((const E_DATA *)s->hprev + at, dir), edge = V_(set1)(0);
         if (J->h0 && end < W)
-            edge = length >= W ? V_(set1)(E_LOAD(((const E_DATA *)J->h0)[FN(state_at)(J, r)]))
-                               : FN(joined_states)(J, r, u);
+            edge = FN(joined_h0)(J, r, u, r);
         before = VAS_USED(s, V_(select)(V_(load)(m->inner + v), before, edge));
         STORE_IN_ORDER(E_COEF_NAME, (E_COEF *)s->da + at, V_(mul)(h, before), dir, stream);
     }
@@ -523,7 +529,7 @@ static void FN(walk_joined)(const linrec__openmp_span *s, const linrec__openmp_j
         body -= W;
     ptrdiff_t dir = s->step;
     REAL c = 0;
-    for (; i < head; i++, u = u + 1 < length ? u + 1 : (r++, 0))
+    for (; i < head; i++, FN(step_on)(J, &r, &u))
         c = FN(joined_step)(s, J, r, u, dir * (ptrdiff_t)i, c);
     int stream = FN(may_stream)(s) && FN(misalignment)(s, head) == 0;
     size_t advance = W % length, wrap = W / length;
@@ -535,7 +541,7 @@ static void FN(walk_joined)(const linrec__openmp_span *s, const linrec__openmp_j
         u -= u >= length ? length : 0;
     }
     c = V_(first)(cv);
-    for (; i < n; i++, u = u + 1 < length ? u + 1 : (r++, 0))
+    for (; i < n; i++, FN(step_on)(J, &r, &u))
         c = FN(joined_step)(s, J, r, u, dir * (ptrdiff_t)i, c);
     if (stream)
         stream_fence();

@@ -220,8 +220,6 @@ static inline float64x2_t c128_last(float64x2_t v)
 
 NEON_COMPLEX_PRIMITIVES(c64, float _Complex, float, float32x4_t, 2, f32, u32, uint32_t)
 NEON_COMPLEX_PRIMITIVES(c128, double _Complex, double, float64x2_t, 1, f64, u64, uint64_t)
-#define c64_select f32_select
-#define c128_select f64_select
 #define VEC_c64 float32x4_t
 #define W_c64 2
 #define VEC_c128 float64x2_t
